@@ -1,0 +1,229 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ENVIRONMENTS, type EnvironmentProfile, PROFILES, RATE_CLASSES, type RateClass } from './profiles.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}:`)), {
+      message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
+    });
+const failMode = z.enum(['open', 'closed']);
+
+const schema = z.object({
+  DATALIVE_ENV: z.enum(ENVIRONMENTS).default('dev'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  DATALIVE_DATA_DIR: z.string().min(1).default('./.datalive'),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_POOL_MAX: positiveInt.max(200).default(10),
+  MIGRATE_ON_START: bool.optional(),
+  WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
+  DUCKDB_PATH: optionalText,
+  WAREHOUSE_TIMEOUT_MS: positiveInt.max(300_000).default(20_000),
+  SNOWFLAKE_ACCOUNT: optionalText,
+  SNOWFLAKE_USER: optionalText,
+  SNOWFLAKE_ROLE: optionalText,
+  SNOWFLAKE_DATABASE: optionalText,
+  SNOWFLAKE_WAREHOUSE: optionalText,
+  SNOWFLAKE_SCHEMA: z.string().min(1).default('ANALYTICS'),
+  SNOWFLAKE_PRIVATE_KEY: optionalText,
+  SNOWFLAKE_PRIVATE_KEY_PATH: optionalText,
+  SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: optionalText,
+  SNOWFLAKE_POOL_MAX: positiveInt.max(50).default(4),
+  EMBEDDER: z.enum(['local', 'bedrock']).default('local'),
+  LLM: z.enum(['local', 'bedrock']).default('local'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  BEDROCK_ENDPOINT: url(['http', 'https']).optional(),
+  BEDROCK_EMBED_MODEL_ID: z.string().min(1).default('amazon.titan-embed-text-v2:0'),
+  BEDROCK_CHAT_MODEL_ID: z.string().min(1).default('anthropic.claude-3-5-sonnet-20240620-v1:0'),
+  BEDROCK_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
+  EMBEDDING_DIMENSION: z.coerce
+    .number()
+    .int()
+    .refine((value) => [256, 384, 512, 1024].includes(value), { message: 'must be one of 256, 384, 512, 1024' })
+    .default(384),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  RATE_LIMIT_TIMEOUT_MS: positiveInt.max(1000).default(50),
+  RATE_LIMIT_FAIL_INSIGHTS: failMode.default('open'),
+  RATE_LIMIT_FAIL_RAG: failMode.default('closed'),
+  RATE_LIMIT_FAIL_ADMIN: failMode.default('closed'),
+  API_KEY_PEPPER: optionalText,
+  KEY_CACHE_TTL_MS: positiveInt.max(30_000).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: optionalText,
+  BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
+  SHUTDOWN_GRACE_MS: positiveInt.max(120_000).default(25_000),
+  SEED_DEMO: bool.default(true),
+  AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
+  INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
+});
+
+/** Raw environment variables as validated. */
+export type EnvVars = z.infer<typeof schema>;
+
+/** Fully resolved configuration, built once at boot and passed down; nothing else reads `process.env`. */
+export interface Config {
+  env: EnvVars['DATALIVE_ENV'];
+  profile: EnvironmentProfile;
+  host: string;
+  port: number;
+  dataDir: string;
+  database:
+    | { mode: 'embedded'; dataDir: string; poolMax: number; migrateOnStart: boolean }
+    | { mode: 'external'; url: string; poolMax: number; migrateOnStart: boolean };
+  warehouse:
+    | { kind: 'duckdb'; path: string; timeoutMs: number; seedDemo: boolean }
+    | {
+        kind: 'snowflake';
+        account: string;
+        username: string;
+        role: string | undefined;
+        database: string;
+        schema: string;
+        warehouse: string;
+        privateKey: string | undefined;
+        privateKeyPath: string | undefined;
+        privateKeyPassphrase: string | undefined;
+        poolMax: number;
+        timeoutMs: number;
+      };
+  embedder: { kind: 'local' | 'bedrock'; modelId: string; dimension: number };
+  llm: { kind: 'local' | 'bedrock'; modelId: string };
+  bedrock: { region: string; endpoint: string | undefined; timeoutMs: number };
+  rateLimit: {
+    redisUrl: string | undefined;
+    timeoutMs: number;
+    failMode: Record<RateClass, 'open' | 'closed'>;
+  };
+  keys: { pepper: string | undefined; cacheTtlMs: number };
+  logLevel: EnvVars['LOG_LEVEL'];
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+  auditRetentionDays: number;
+  insightsCacheTtlMs: number;
+}
+
+/** Raised when the environment is invalid; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses configuration from an environment map (default `process.env`).
+ * Throws {@link ConfigError} with one clear line per invalid variable.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const shown = source[name] === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, source[name]))})`;
+      return `invalid ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(lines.join('; '));
+  }
+  const vars = parsed.data;
+  const profile = PROFILES[vars.DATALIVE_ENV];
+  const dataDir = path.resolve(vars.DATALIVE_DATA_DIR);
+  const embedded = vars.DATABASE_URL === undefined;
+
+  if (vars.WAREHOUSE === 'snowflake') {
+    for (const name of ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER'] as const) {
+      if (!vars[name]) throw new ConfigError(`invalid ${name}: required when WAREHOUSE=snowflake`);
+    }
+    if (!vars.SNOWFLAKE_PRIVATE_KEY && !vars.SNOWFLAKE_PRIVATE_KEY_PATH) {
+      throw new ConfigError(
+        'invalid SNOWFLAKE_PRIVATE_KEY: SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH is required when WAREHOUSE=snowflake (key-pair auth)',
+      );
+    }
+  }
+  if (vars.DATALIVE_ENV === 'prod' && !vars.API_KEY_PEPPER) {
+    throw new ConfigError('invalid API_KEY_PEPPER: required when DATALIVE_ENV=prod (at least 32 characters)');
+  }
+  if (vars.API_KEY_PEPPER !== undefined && vars.API_KEY_PEPPER.length < 32) {
+    throw new ConfigError('invalid API_KEY_PEPPER: must be at least 32 characters');
+  }
+
+  return {
+    env: vars.DATALIVE_ENV,
+    profile,
+    host: vars.HOST,
+    port: vars.PORT,
+    dataDir,
+    database: embedded
+      ? {
+          mode: 'embedded',
+          dataDir: path.join(dataDir, 'pg'),
+          poolMax: 1,
+          migrateOnStart: vars.MIGRATE_ON_START ?? true,
+        }
+      : {
+          mode: 'external',
+          url: vars.DATABASE_URL as string,
+          poolMax: vars.DATABASE_POOL_MAX,
+          migrateOnStart: vars.MIGRATE_ON_START ?? false,
+        },
+    warehouse:
+      vars.WAREHOUSE === 'duckdb'
+        ? {
+            kind: 'duckdb',
+            path: vars.DUCKDB_PATH ?? path.join(dataDir, 'warehouse.duckdb'),
+            timeoutMs: vars.WAREHOUSE_TIMEOUT_MS,
+            seedDemo: vars.SEED_DEMO,
+          }
+        : {
+            kind: 'snowflake',
+            account: vars.SNOWFLAKE_ACCOUNT as string,
+            username: vars.SNOWFLAKE_USER as string,
+            role: vars.SNOWFLAKE_ROLE,
+            database: vars.SNOWFLAKE_DATABASE ?? profile.warehouseDatabase,
+            schema: vars.SNOWFLAKE_SCHEMA,
+            warehouse: vars.SNOWFLAKE_WAREHOUSE ?? profile.snowflakeWarehouse,
+            privateKey: vars.SNOWFLAKE_PRIVATE_KEY,
+            privateKeyPath: vars.SNOWFLAKE_PRIVATE_KEY_PATH,
+            privateKeyPassphrase: vars.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE,
+            poolMax: vars.SNOWFLAKE_POOL_MAX,
+            timeoutMs: vars.WAREHOUSE_TIMEOUT_MS,
+          },
+    embedder: {
+      kind: vars.EMBEDDER,
+      modelId: vars.EMBEDDER === 'local' ? `local-hash-v1-${vars.EMBEDDING_DIMENSION}` : vars.BEDROCK_EMBED_MODEL_ID,
+      dimension: vars.EMBEDDING_DIMENSION,
+    },
+    llm: { kind: vars.LLM, modelId: vars.LLM === 'local' ? 'local-grounded-composer' : vars.BEDROCK_CHAT_MODEL_ID },
+    bedrock: { region: vars.AWS_REGION, endpoint: vars.BEDROCK_ENDPOINT, timeoutMs: vars.BEDROCK_TIMEOUT_MS },
+    rateLimit: {
+      redisUrl: vars.REDIS_URL,
+      timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,
+      failMode: Object.fromEntries(
+        RATE_CLASSES.map((name) => [name, vars[`RATE_LIMIT_FAIL_${name.toUpperCase() as Uppercase<RateClass>}`]]),
+      ) as Record<RateClass, 'open' | 'closed'>,
+    },
+    keys: { pepper: vars.API_KEY_PEPPER, cacheTtlMs: vars.KEY_CACHE_TTL_MS },
+    logLevel: vars.LOG_LEVEL,
+    corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
+    bodyLimitBytes: vars.BODY_LIMIT_BYTES,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
+  };
+}
+
+function redactIfSecret(name: string, value: string | undefined): string | undefined {
+  return /KEY|PEPPER|SECRET|PASSWORD|URL/.test(name) ? '[redacted]' : value;
+}
