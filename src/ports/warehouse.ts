@@ -18,6 +18,8 @@ export interface WarehouseQueryOptions {
 /**
  * The analytical warehouse: Snowflake in production, DuckDB in the embedded default.
  * SQL uses `?` positional placeholders and the portable subset both engines share.
+ * Row contract (both adapters): column names lower case; DATE as `YYYY-MM-DD` strings; TIMESTAMP as
+ * ISO-8601 strings without zone (`YYYY-MM-DDTHH:MM:SS`); integers and decimals as JS numbers; NULL as null.
  */
 export interface Warehouse {
   readonly kind: 'duckdb' | 'snowflake';

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
+import {
+  type SqlParam,
+  type Warehouse,
+  WarehouseError,
+  type WarehouseQueryOptions,
+  type WarehouseResult,
+} from '../../ports/warehouse.js';
+import { WAREHOUSE_DDL } from './schema.js';
+
+/** Options for {@link openDuckDbWarehouse}. */
+export interface DuckDbWarehouseOptions {
+  /** File path, or `:memory:` for an in-memory database. */
+  path: string;
+  /** Default statement timeout. */
+  timeoutMs: number;
+  /** Connections kept open for concurrent queries (DuckDB runs them in parallel). */
+  connections?: number;
+}
+
+const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL,
+]);
+const TIMESTAMPS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_NS,
+]);
+
+/** DuckDB-backed {@link Warehouse} for the embedded default; creates the analytics schema on open. */
+export class DuckDbWarehouse implements Warehouse {
+  readonly kind = 'duckdb' as const;
+  private readonly idle: DuckDBConnection[];
+  private readonly waiters: Array<(connection: DuckDBConnection) => void> = [];
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    connections: DuckDBConnection[],
+    private readonly timeoutMs: number,
+  ) {
+    this.idle = connections;
+  }
+
+  /** Opens (creating if needed) the database file and the warehouse tables. */
+  static async open(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
+    if (options.path !== ':memory:') mkdirSync(path.dirname(options.path), { recursive: true });
+    const instance = await DuckDBInstance.create(options.path);
+    const connections = await Promise.all(
+      Array.from({ length: options.connections ?? 4 }, () => instance.connect()),
+    );
+    const warehouse = new DuckDbWarehouse(instance, connections, options.timeoutMs);
+    for (const statement of WAREHOUSE_DDL) await warehouse.execute(statement);
+    return warehouse;
+  }
+
+  async query<Row extends Record<string, unknown>>(
+    sql: string,
+    params: readonly SqlParam[] = [],
+    options: WarehouseQueryOptions = {},
+  ): Promise<WarehouseResult<Row>> {
+    const started = performance.now();
+    const connection = await this.acquire();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, timeoutMs);
+    try {
+      const reader = await connection.runAndReadAll(sql, [...params]);
+      const names = reader.columnNames();
+      const types = reader.columnTypes().map((type) => type.typeId);
+      const rows = reader.getRowsJson().map((values) => toRow<Row>(names, types, values));
+      return { rows, queryId: randomUUID(), elapsedMs: performance.now() - started };
+    } catch (error) {
+      if (timedOut) throw new WarehouseError('timeout', `warehouse query exceeded ${timeoutMs} ms`, { cause: error });
+      throw new WarehouseError('query', `warehouse query failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      this.release(connection);
+    }
+  }
+
+  /** Runs a statement that returns no rows (DDL, inserts from trusted code). */
+  async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
+    const connection = await this.acquire();
+    try {
+      await connection.run(sql, [...params]);
+    } finally {
+      this.release(connection);
+    }
+  }
+
+  /** Runs `work` on one connection inside a transaction, rolling back on error. */
+  async transaction<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.acquire();
+    try {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await work(connection);
+        await connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.run('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      this.release(connection);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1 AS ok', [], { timeoutMs: 2_000 });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of this.idle) connection.closeSync();
+    this.idle.length = 0;
+    this.instance.closeSync();
+  }
+
+  private acquire(): Promise<DuckDBConnection> {
+    if (this.closed) return Promise.reject(new WarehouseError('unavailable', 'warehouse is closed'));
+    const connection = this.idle.pop();
+    if (connection) return Promise.resolve(connection);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(connection: DuckDBConnection): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(connection);
+    else if (this.closed) connection.closeSync();
+    else this.idle.push(connection);
+  }
+}
+
+function toRow<Row>(names: string[], types: DuckDBTypeId[], values: Json[]): Row {
+  const row: Record<string, unknown> = {};
+  for (let index = 0; index < names.length; index += 1) {
+    const value = values[index] ?? null;
+    const typeId = types[index] as DuckDBTypeId;
+    const name = (names[index] as string).toLowerCase();
+    if (value === null) row[name] = null;
+    else if (NUMERIC_AS_STRING.has(typeId)) row[name] = Number(value);
+    else if (TIMESTAMPS.has(typeId) && typeof value === 'string') row[name] = value.replace(' ', 'T').slice(0, 19);
+    else row[name] = value;
+  }
+  return row as Row;
+}
+
+/** Opens the embedded warehouse; see {@link DuckDbWarehouse.open}. */
+export const openDuckDbWarehouse = (options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> =>
+  DuckDbWarehouse.open(options);
