@@ -1,0 +1,58 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppEnv } from './http/context.js';
+import { handleError, handleNotFound, validationProblem } from './http/errors.js';
+import { accessLog, type RequestObserver } from './http/middleware/access-log.js';
+import { injectServices } from './http/middleware/inject-services.js';
+import { requestId } from './http/middleware/request-id.js';
+import { ProblemError, problemResponse } from './http/problem.js';
+import { healthRoutes } from './routes/health.js';
+import type { Services } from './services.js';
+
+/** Options for {@link createApp}. */
+export interface AppOptions {
+  /** Called once per finished request (metrics). */
+  observe?: RequestObserver;
+}
+
+/**
+ * Builds the HTTP application: middleware in request order (request id → access log → security
+ * headers / CORS / body limit → services), then the routes. Testable through `app.request`.
+ */
+export function createApp(services: Services, options: AppOptions = {}) {
+  const { config } = services;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return problemResponse(c, validationProblem(result.error, result.target));
+    },
+  });
+
+  app.use(requestId());
+  app.use(accessLog({ logger: services.logger, environment: config.env, observe: options.observe }));
+  app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
+  if (config.corsOrigins.length > 0) {
+    app.use(cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'] }));
+  }
+  app.use(
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: (c) =>
+        problemResponse(
+          c,
+          new ProblemError('payload_too_large', `The request body exceeds ${config.bodyLimitBytes} bytes.`),
+        ),
+    }),
+  );
+  app.use(injectServices(services));
+
+  app.route('/', healthRoutes);
+
+  app.notFound(handleNotFound);
+  app.onError(handleError);
+  return app;
+}
+
+/** The application type, for typed clients in tests. */
+export type App = ReturnType<typeof createApp>;

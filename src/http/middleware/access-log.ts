@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { Logger } from 'pino';
+import type { AppEnv } from '../context.js';
+
+/** Observer told about every finished request (used by the metrics registry). */
+export type RequestObserver = (sample: { method: string; route: string; status: number; seconds: number }) => void;
+
+/** Options for {@link accessLog}. */
+export interface AccessLogOptions {
+  logger: Logger;
+  environment: string;
+  observe?: RequestObserver;
+}
+
+/**
+ * Emits one wide JSON event per request: request id, method, route pattern, path (never the query
+ * string, which may carry `api_key`), status, duration, environment and whatever the request added
+ * to `c.var.event` (key id, cache hit, warehouse or LLM time).
+ */
+export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> {
+  const { logger, environment, observe } = options;
+  return async function accessLogMiddleware(c, next) {
+    const started = performance.now();
+    c.set('event', {});
+    c.set('logger', logger.child({ request_id: c.get('requestId') }));
+    try {
+      await next();
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const route = routePath(c, -1) || 'unmatched';
+      const status = c.res.status;
+      observe?.({ method: c.req.method, route, status, seconds });
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      logger[level]({
+        msg: 'request',
+        request_id: c.get('requestId'),
+        method: c.req.method,
+        route,
+        path: c.req.path,
+        status,
+        duration_ms: Math.round(seconds * 100_000) / 100,
+        env: environment,
+        ...c.get('event'),
+      });
+    }
+  };
+}

@@ -1,0 +1,35 @@
+import pino, { type Logger } from 'pino';
+
+/** Paths redacted from every log line, defence in depth on top of never logging them in the first place. */
+export const REDACTED_LOG_PATHS = [
+  'api_key',
+  'apiKey',
+  'key',
+  'plaintext',
+  'authorization',
+  'password',
+  'pepper',
+  'privateKey',
+  '*.api_key',
+  '*.apiKey',
+  '*.plaintext',
+  '*.authorization',
+  '*.password',
+  '*.privateKey',
+  'headers.authorization',
+  'headers["x-api-key"]',
+];
+
+/** Creates the process logger: JSON lines on stdout (or the given destination), secrets redacted. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'datalive-api' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

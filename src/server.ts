@@ -1,0 +1,75 @@
+import { realpathSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { type ServerType, serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { buildServices } from './services.js';
+
+/** A running server and how to stop it. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (bounded by the grace period), closes pools. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Boots services and serves the app; used by the process entry and by tests. */
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const bootStarted = performance.now();
+  const services = await buildServices(config, logger);
+  const app = createApp(services);
+
+  const server: ServerType = await new Promise((resolve) => {
+    const instance = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(instance));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    { url, env: config.env, warehouse: services.warehouse.kind, database: services.db.mode, boot_ms: Math.round(performance.now() - bootStarted) },
+    'datalive api listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down: no new connections, finishing in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
+      if ((await Promise.race([closed, deadline])) === 'timeout' && 'closeAllConnections' in server) {
+        logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
+        server.closeAllConnections();
+      }
+      await services.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url, port, shutdown };
+}
+
+async function main(): Promise<void> {
+  try {
+    const running = await startServer();
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void running.shutdown(signal).then(() => process.exit(0));
+      });
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`datalive: ${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`datalive: failed to start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isEntry) void main();

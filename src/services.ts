@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
+import { type Database, openDatabase } from './adapters/postgres/database.js';
+import { migrate } from './adapters/postgres/migrate.js';
+import type { Config } from './config.js';
+import type { DependencyCheck } from './domain/health.js';
+import type { Warehouse } from './ports/warehouse.js';
+
+/** Everything a request can reach, built once at boot and passed to `createApp`. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  version: string;
+  db: Database;
+  warehouse: Warehouse;
+  dependencies: DependencyCheck[];
+  /** Releases pools and handles, in reverse order of creation. */
+  close(): Promise<void>;
+}
+
+/** Package version, read once. */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Overrides for tests: pass an already-open dependency instead of building it from config. */
+export interface ServiceOverrides {
+  db?: Database;
+  warehouse?: Warehouse;
+}
+
+/** Builds every adapter from configuration. Embedded mode migrates and seeds demo data on first start. */
+export async function buildServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const db = overrides.db ?? (await openDatabase(config.database));
+    if (!overrides.db) closers.push(() => db.close());
+    if (config.database.migrateOnStart) {
+      const report = await migrate(db.pool, { variables: { embedding_dimension: config.embedder.dimension } });
+      if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
+    }
+
+    const warehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
+    if (!overrides.warehouse) closers.push(() => warehouse.close());
+
+    const dependencies: DependencyCheck[] = [
+      {
+        name: 'database',
+        required: true,
+        async check() {
+          await db.pool.query('SELECT 1');
+          return { mode: db.mode };
+        },
+      },
+      {
+        name: 'vector_extension',
+        required: true,
+        async check() {
+          const { rows } = await db.pool.query<{ extversion: string }>(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+          );
+          if (rows.length === 0) throw new Error('pgvector extension is not installed');
+          return { version: rows[0]?.extversion ?? 'unknown' };
+        },
+      },
+      {
+        name: 'warehouse',
+        required: true,
+        async check() {
+          await warehouse.ping();
+          return { kind: warehouse.kind };
+        },
+      },
+    ];
+
+    return {
+      config,
+      logger,
+      version: VERSION,
+      db,
+      warehouse,
+      dependencies,
+      async close() {
+        for (const close of closers.reverse()) await close().catch(() => {});
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    throw error;
+  }
+}
+
+async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
+  const settings = config.warehouse;
+  if (settings.kind === 'snowflake') {
+    const { SnowflakeWarehouse } = await import('./adapters/snowflake/snowflake-warehouse.js');
+    return SnowflakeWarehouse.open(settings);
+  }
+  const warehouse: DuckDbWarehouse = await openDuckDbWarehouse({ path: settings.path, timeoutMs: settings.timeoutMs });
+  if (settings.seedDemo) {
+    const { seedDemoData, defaultDemoEndDate } = await import('./domain/demo/seed.js');
+    const result = await seedDemoData(warehouse, { endDate: defaultDemoEndDate() });
+    if (result.seeded) logger.info({ rows: result.rows, end_date: result.endDate }, 'demo data seeded');
+  }
+  return warehouse;
+}
