@@ -33,7 +33,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use(accessLog({ logger: services.logger, environment: config.env, observe: options.observe }));
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
   if (config.corsOrigins.length > 0) {
-    app.use(cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'] }));
+    app.use(
+      cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'] }),
+    );
   }
   app.use(
     bodyLimit({

@@ -51,7 +51,9 @@ const schema = z.object({
   EMBEDDING_DIMENSION: z.coerce
     .number()
     .int()
-    .refine((value) => [256, 384, 512, 1024].includes(value), { message: 'must be one of 256, 384, 512, 1024' })
+    .refine((value) => [256, 384, 512, 1024].includes(value), {
+      message: 'must be one of 256, 384, 512, 1024',
+    })
     .default(384),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   RATE_LIMIT_TIMEOUT_MS: positiveInt.max(1000).default(50),
@@ -132,7 +134,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const shown = source[name] === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, source[name]))})`;
+      const shown =
+        source[name] === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, source[name]))})`;
       return `invalid ${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(lines.join('; '));
@@ -202,16 +205,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           },
     embedder: {
       kind: vars.EMBEDDER,
-      modelId: vars.EMBEDDER === 'local' ? `local-hash-v1-${vars.EMBEDDING_DIMENSION}` : vars.BEDROCK_EMBED_MODEL_ID,
+      modelId:
+        vars.EMBEDDER === 'local' ? `local-hash-v1-${vars.EMBEDDING_DIMENSION}` : vars.BEDROCK_EMBED_MODEL_ID,
       dimension: vars.EMBEDDING_DIMENSION,
     },
-    llm: { kind: vars.LLM, modelId: vars.LLM === 'local' ? 'local-grounded-composer' : vars.BEDROCK_CHAT_MODEL_ID },
+    llm: {
+      kind: vars.LLM,
+      modelId: vars.LLM === 'local' ? 'local-grounded-composer' : vars.BEDROCK_CHAT_MODEL_ID,
+    },
     bedrock: { region: vars.AWS_REGION, endpoint: vars.BEDROCK_ENDPOINT, timeoutMs: vars.BEDROCK_TIMEOUT_MS },
     rateLimit: {
       redisUrl: vars.REDIS_URL,
       timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,
       failMode: Object.fromEntries(
-        RATE_CLASSES.map((name) => [name, vars[`RATE_LIMIT_FAIL_${name.toUpperCase() as Uppercase<RateClass>}`]]),
+        RATE_CLASSES.map((name) => [
+          name,
+          vars[`RATE_LIMIT_FAIL_${name.toUpperCase() as Uppercase<RateClass>}`],
+        ]),
       ) as Record<RateClass, 'open' | 'closed'>,
     },
     keys: { pepper: vars.API_KEY_PEPPER, cacheTtlMs: vars.KEY_CACHE_TTL_MS },

@@ -5,7 +5,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { buildServices } from './services.js';
+import { buildServices, type ServiceOverrides } from './services.js';
 
 /** A running server and how to stop it. */
 export interface RunningServer {
@@ -16,21 +16,32 @@ export interface RunningServer {
 }
 
 /** Boots services and serves the app; used by the process entry and by tests. */
-export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export async function startServer(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: ServiceOverrides = {},
+): Promise<RunningServer> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const bootStarted = performance.now();
-  const services = await buildServices(config, logger);
+  const services = await buildServices(config, logger, overrides);
   const app = createApp(services);
 
   const server: ServerType = await new Promise((resolve) => {
-    const instance = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(instance));
+    const instance = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(instance),
+    );
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
   logger.info(
-    { url, env: config.env, warehouse: services.warehouse.kind, database: services.db.mode, boot_ms: Math.round(performance.now() - bootStarted) },
+    {
+      url,
+      env: config.env,
+      warehouse: services.warehouse.kind,
+      database: services.db.mode,
+      boot_ms: Math.round(performance.now() - bootStarted),
+    },
     'datalive api listening',
   );
 
@@ -40,7 +51,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info({ reason }, 'shutting down: no new connections, finishing in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();
-      const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
+      const deadline = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref(),
+      );
       if ((await Promise.race([closed, deadline])) === 'timeout' && 'closeAllConnections' in server) {
         logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
         server.closeAllConnections();
@@ -71,5 +84,6 @@ async function main(): Promise<void> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+const isEntry =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (isEntry) void main();

@@ -31,13 +31,19 @@ export interface ServiceOverrides {
 }
 
 /** Builds every adapter from configuration. Embedded mode migrates and seeds demo data on first start. */
-export async function buildServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+export async function buildServices(
+  config: Config,
+  logger: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<Services> {
   const closers: Array<() => Promise<void>> = [];
   try {
     const db = overrides.db ?? (await openDatabase(config.database));
     if (!overrides.db) closers.push(() => db.close());
     if (config.database.migrateOnStart) {
-      const report = await migrate(db.pool, { variables: { embedding_dimension: config.embedder.dimension } });
+      const report = await migrate(db.pool, {
+        variables: { embedding_dimension: config.embedder.dimension },
+      });
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
@@ -97,7 +103,10 @@ async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse>
     const { SnowflakeWarehouse } = await import('./adapters/snowflake/snowflake-warehouse.js');
     return SnowflakeWarehouse.open(settings);
   }
-  const warehouse: DuckDbWarehouse = await openDuckDbWarehouse({ path: settings.path, timeoutMs: settings.timeoutMs });
+  const warehouse: DuckDbWarehouse = await openDuckDbWarehouse({
+    path: settings.path,
+    timeoutMs: settings.timeoutMs,
+  });
   if (settings.seedDemo) {
     const { seedDemoData, defaultDemoEndDate } = await import('./domain/demo/seed.js');
     const result = await seedDemoData(warehouse, { endDate: defaultDemoEndDate() });

@@ -24,7 +24,10 @@ export interface ReadinessReport {
 }
 
 /** Runs all checks concurrently, each bounded by `timeoutMs`; messages never include connection strings. */
-export async function checkReadiness(checks: readonly DependencyCheck[], timeoutMs = 2_000): Promise<ReadinessReport> {
+export async function checkReadiness(
+  checks: readonly DependencyCheck[],
+  timeoutMs = 2_000,
+): Promise<ReadinessReport> {
   const dependencies = await Promise.all(checks.map((check) => runCheck(check, timeoutMs)));
   const requiredDown = dependencies.some((dependency) => dependency.required && dependency.status === 'down');
   const anyDown = dependencies.some((dependency) => dependency.status === 'down');

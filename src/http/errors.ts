@@ -33,8 +33,10 @@ export function validationProblem(error: ZodError, target: string): ProblemError
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof WarehouseError) {
-    if (error.failure === 'timeout') return new ProblemError('dependency_timeout', 'The warehouse did not answer in time.');
-    if (error.failure === 'unavailable') return new ProblemError('dependency_unavailable', 'The warehouse is unavailable.');
+    if (error.failure === 'timeout')
+      return new ProblemError('dependency_timeout', 'The warehouse did not answer in time.');
+    if (error.failure === 'unavailable')
+      return new ProblemError('dependency_unavailable', 'The warehouse is unavailable.');
   }
   if (error instanceof HTTPException) {
     const code = STATUS_CODES[error.status] ?? (error.status >= 500 ? 'internal_error' : 'invalid_request');
@@ -43,24 +45,29 @@ export function toProblem(error: unknown): ProblemError {
   if (error instanceof SyntaxError && /JSON/i.test(error.message)) {
     return new ProblemError('invalid_json', 'The request body is not valid JSON.');
   }
-  return new ProblemError('internal_error', 'An unexpected error occurred; it has been logged.', {}, { cause: error });
+  return new ProblemError(
+    'internal_error',
+    'An unexpected error occurred; it has been logged.',
+    {},
+    { cause: error },
+  );
 }
 
 /** `app.onError` handler: every error leaves as problem+json, 5xx are logged with their cause. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const problem = toProblem(error);
   if (problem.status >= 500) {
-    const logger = c.get('logger');
-    const cause = problem.cause ?? error;
-    logger?.error({ err: cause, code: problem.code }, 'request failed');
-    c.get('event') && (c.get('event').error_code = problem.code);
-  } else if (c.get('event')) {
-    c.get('event').error_code = problem.code;
+    c.get('logger')?.error({ err: problem.cause ?? error, code: problem.code }, 'request failed');
   }
+  const event = c.get('event');
+  if (event) event.error_code = problem.code;
   return problemResponse(c, problem);
 }
 
 /** `app.notFound` handler. */
 export function handleNotFound(c: Context<AppEnv>): Response {
-  return problemResponse(c, new ProblemError('route_not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  return problemResponse(
+    c,
+    new ProblemError('route_not_found', `No route for ${c.req.method} ${c.req.path}.`),
+  );
 }

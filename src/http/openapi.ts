@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import { ProblemSchema } from './problem.js';
 
 /** Standard problem+json response entry for route definitions. */
@@ -9,7 +9,9 @@ export const problemContent = (description: string) => ({
 
 /** The error responses every authenticated route can produce. */
 export const authErrors = {
-  400: problemContent('Invalid parameters (code `invalid_parameter`, `invalid_request` or `unknown_member`).'),
+  400: problemContent(
+    'Invalid parameters (code `invalid_parameter`, `invalid_request` or `unknown_member`).',
+  ),
   401: problemContent('Missing, malformed, unknown, expired, revoked or wrong-environment API key.'),
   403: problemContent('The key lacks the scope or the site.'),
   429: problemContent('Rate limit exceeded; see `Retry-After` and `RateLimit` headers.'),

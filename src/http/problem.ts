@@ -1,6 +1,6 @@
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from '@hono/zod-openapi';
 
 /**
  * The closed set of error codes. Every error response carries exactly one of these in `code`;

@@ -52,7 +52,7 @@ const readiness = createRoute({
   tags: ['health'],
   summary: 'Readiness',
   description:
-    "Checks each dependency (database, vector extension, warehouse, rate-limit store, model endpoints) with its latency. 503 when a required one is down. No key needed; never shows connection strings.",
+    'Checks each dependency (database, vector extension, warehouse, rate-limit store, model endpoints) with its latency. 503 when a required one is down. No key needed; never shows connection strings.',
   responses: {
     200: jsonContent(ReadinessSchema, 'All required dependencies are up.'),
     503: jsonContent(ReadinessSchema, 'A required dependency is down.'),

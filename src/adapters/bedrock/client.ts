@@ -34,7 +34,8 @@ export function createBedrockClient(options: BedrockClientOptions): BedrockRunti
     throw new RangeError(`timeoutMs must be a positive number, got ${options.timeoutMs}`);
   }
   const requestHandler = new NodeHttpHandler({
-    connectionTimeout: options.connectionTimeoutMs ?? Math.min(options.timeoutMs, DEFAULT_CONNECTION_TIMEOUT_MS),
+    connectionTimeout:
+      options.connectionTimeoutMs ?? Math.min(options.timeoutMs, DEFAULT_CONNECTION_TIMEOUT_MS),
     requestTimeout: options.timeoutMs,
     throwOnRequestTimeout: true,
     socketTimeout: options.timeoutMs,

@@ -82,8 +82,11 @@ export class DuckDbWarehouse implements Warehouse {
       const rows = reader.getRowsJson().map((values) => toRow<Row>(names, types, values));
       return { rows, queryId: randomUUID(), elapsedMs: performance.now() - started };
     } catch (error) {
-      if (timedOut) throw new WarehouseError('timeout', `warehouse query exceeded ${timeoutMs} ms`, { cause: error });
-      throw new WarehouseError('query', `warehouse query failed: ${(error as Error).message}`, { cause: error });
+      if (timedOut)
+        throw new WarehouseError('timeout', `warehouse query exceeded ${timeoutMs} ms`, { cause: error });
+      throw new WarehouseError('query', `warehouse query failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
       this.release(connection);
@@ -153,7 +156,8 @@ function toRow<Row>(names: string[], types: DuckDBTypeId[], values: Json[]): Row
     const name = (names[index] as string).toLowerCase();
     if (value === null) row[name] = null;
     else if (NUMERIC_AS_STRING.has(typeId)) row[name] = Number(value);
-    else if (TIMESTAMPS.has(typeId) && typeof value === 'string') row[name] = value.replace(' ', 'T').slice(0, 19);
+    else if (TIMESTAMPS.has(typeId) && typeof value === 'string')
+      row[name] = value.replace(' ', 'T').slice(0, 19);
     else row[name] = value;
   }
   return row as Row;

@@ -60,7 +60,8 @@ export async function loadMigrations(
   }
   const versions = new Set<number>();
   for (const migration of migrations) {
-    if (versions.has(migration.version)) throw new MigrationError(`duplicate migration version ${migration.version}`);
+    if (versions.has(migration.version))
+      throw new MigrationError(`duplicate migration version ${migration.version}`);
     versions.add(migration.version);
   }
   return migrations;
@@ -133,7 +134,10 @@ async function applyOne(client: pg.PoolClient, migration: Migration): Promise<vo
 
 function explain(migration: Migration, error: unknown): MigrationError {
   const message = (error as Error).message ?? String(error);
-  if (/extension "vector"/.test(message) && /(not available|could not open extension control file)/.test(message)) {
+  if (
+    /extension "vector"/.test(message) &&
+    /(not available|could not open extension control file)/.test(message)
+  ) {
     return new MigrationError(
       `migration ${label(migration)} failed: the pgvector extension is not installed on this PostgreSQL server. Install pgvector (Aurora PostgreSQL ships it; on Debian: postgresql-<version>-pgvector) or unset DATABASE_URL to use the embedded PGlite with pgvector.`,
       { cause: error },

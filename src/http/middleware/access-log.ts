@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import type { AppEnv } from '../context.js';
 
 /** Observer told about every finished request (used by the metrics registry). */
-export type RequestObserver = (sample: { method: string; route: string; status: number; seconds: number }) => void;
+export type RequestObserver = (sample: {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
+}) => void;
 
 /** Options for {@link accessLog}. */
 export interface AccessLogOptions {

@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build stage: install from the lock file, compile TypeScript, drop dev dependencies.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: production dependencies, compiled code and the files read at run time; non-root.
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=3000 DATALIVE_DATA_DIR=/var/lib/datalive
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY migrations ./migrations
+COPY prompts ./prompts
+COPY semantic ./semantic
+COPY data/demo ./data/demo
+RUN mkdir -p /var/lib/datalive && chown node:node /var/lib/datalive
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/server.js"]

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../../src/ports/warehouse.js';
+import type { Services } from '../../../src/services.js';
+import { buildTestApp, openTestStores, type TestStores } from '../../support/services.js';
+
+/** Wraps a warehouse so a test can take it down. */
+function switchableWarehouse(inner: Warehouse): Warehouse & { down: boolean } {
+  const wrapper = {
+    kind: inner.kind,
+    down: false,
+    query: inner.query.bind(inner),
+    async ping() {
+      if (wrapper.down) throw new Error('connect ECONNREFUSED postgres://secret@host');
+      await inner.ping();
+    },
+    close: () => inner.close(),
+  };
+  return wrapper;
+}
+
+describe('app basics through app.request', () => {
+  let stores: TestStores;
+  let services: Services;
+  let app: Awaited<ReturnType<typeof buildTestApp>>['app'];
+  let warehouse: ReturnType<typeof switchableWarehouse>;
+
+  beforeAll(async () => {
+    stores = await openTestStores();
+    warehouse = switchableWarehouse(stores.warehouse);
+    ({ services, app } = await buildTestApp({ db: stores.db, warehouse }));
+  });
+  afterAll(async () => {
+    await services?.close();
+    await stores?.db.close();
+    await stores?.warehouse.close();
+  });
+
+  it('answers liveness cheaply without a key', async () => {
+    const response = await app.request('/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', env: 'dev' });
+  });
+
+  it('reports each dependency when ready', async () => {
+    const response = await app.request('/health/ready');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      status: string;
+      dependencies: Array<{ name: string; status: string }>;
+    };
+    expect(body.status).toBe('ready');
+    expect(body.dependencies.map((dependency) => [dependency.name, dependency.status])).toEqual([
+      ['database', 'up'],
+      ['vector_extension', 'up'],
+      ['warehouse', 'up'],
+    ]);
+  });
+
+  it('turns 503 when a required dependency is down, without leaking connection strings', async () => {
+    warehouse.down = true;
+    try {
+      for (const path of ['/health/ready', '/health?deep=1']) {
+        const response = await app.request(path);
+        expect(response.status).toBe(503);
+        const text = await response.text();
+        expect(text).not.toContain('secret');
+        const body = JSON.parse(text) as {
+          status: string;
+          dependencies: Array<{ name: string; status: string }>;
+        };
+        expect(body.status).toBe('not_ready');
+        expect(body.dependencies.find((dependency) => dependency.name === 'warehouse')?.status).toBe('down');
+      }
+    } finally {
+      warehouse.down = false;
+    }
+    expect((await app.request('/health/ready')).status).toBe(200);
+  });
+
+  it('answers unknown routes with a problem+json 404', async () => {
+    const response = await app.request('/no/such/route?x=1');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({
+      type: '/problems/route_not_found',
+      status: 404,
+      code: 'route_not_found',
+      instance: '/no/such/route',
+    });
+  });
+
+  it('keeps a sane incoming request id and replaces an unsafe one', async () => {
+    const kept = await app.request('/health', { headers: { 'X-Request-Id': 'abc-123' } });
+    expect(kept.headers.get('x-request-id')).toBe('abc-123');
+    const replaced = await app.request('/health', { headers: { 'X-Request-Id': 'bad id\twith spaces' } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('rejects a bad query parameter with a 400 naming it', async () => {
+    const response = await app.request('/health?deep=maybe');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'invalid_parameter', param: 'deep' });
+  });
+
+  it('sets security headers', async () => {
+    const response = await app.request('/health');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+});

@@ -1,0 +1,48 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
+import { type Database, openEmbeddedDatabase } from '../../src/adapters/postgres/database.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { buildServices, type ServiceOverrides, type Services } from '../../src/services.js';
+
+/** A fresh temporary directory for one test file. */
+export const tempDir = (prefix = 'datalive-test-'): string => mkdtempSync(path.join(tmpdir(), prefix));
+
+/** Environment for tests: embedded everything, silent logs, no demo seeding unless asked. */
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    DATALIVE_ENV: 'dev',
+    DATALIVE_DATA_DIR: tempDir(),
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: '0',
+    ...extra,
+  };
+}
+
+/** In-memory PGlite and DuckDB, opened once per test file and shared by its tests. */
+export interface TestStores {
+  db: Database;
+  warehouse: DuckDbWarehouse;
+}
+
+/** Opens in-memory stores (PGlite with pgvector, DuckDB). */
+export async function openTestStores(): Promise<TestStores> {
+  const [db, warehouse] = await Promise.all([
+    openEmbeddedDatabase('memory://'),
+    openDuckDbWarehouse({ path: ':memory:', timeoutMs: 5_000 }),
+  ]);
+  return { db, warehouse };
+}
+
+/** Builds services (migrated) and the app over the given stores. */
+export async function buildTestApp(
+  stores: Partial<TestStores> & ServiceOverrides,
+  env: Record<string, string> = {},
+): Promise<{ services: Services; app: ReturnType<typeof createApp> }> {
+  const config = loadConfig(testEnv(env));
+  const services = await buildServices(config, createLogger('silent'), stores);
+  return { services, app: createApp(services) };
+}
