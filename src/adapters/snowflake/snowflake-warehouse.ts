@@ -74,8 +74,9 @@ const NETWORK_ERROR_CODES = new Set([
   'EPIPE',
 ]);
 const TIMEOUT_CODES = new Set([604, 630]);
-const UNAVAILABLE_PATTERN =
-  /network error|could not reach snowflake|jwt token|incorrect username or password|authentication|ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up/i;
+/** Only consulted for errors without a code, such as the pool's connection-factory errors (message only). */
+const UNAVAILABLE_MESSAGE =
+  /network error|could not reach snowflake|jwt token is invalid|incorrect username or password|\b(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN)\b|socket hang up/i;
 
 const stderrLogger: SnowflakeLogger = {
   error: (message) => process.stderr.write(`snowflake-sdk error: ${message}\n`),
@@ -89,6 +90,11 @@ interface Completion {
   error: SnowflakeError | undefined;
   statement: RowStatement | undefined;
   rows: unknown[][] | undefined;
+}
+
+interface PendingStatement {
+  completion: Promise<Completion>;
+  cancel(): void;
 }
 
 /**
@@ -105,7 +111,7 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Reads and decrypts the private key, configures the driver's logger and creates the (lazy) pool. */
   constructor(options: SnowflakeWarehouseOptions) {
-    const sdk = options.sdk ?? (snowflake as unknown as SnowflakeSdk);
+    const sdk: SnowflakeSdk = options.sdk ?? snowflake;
     sdk.configure({ logLevel: 'WARN', customLogger: options.driverLogger ?? stderrLogger });
     this.timeoutMs = options.timeoutMs;
     this.pool = sdk.createPool(buildConnectionOptions(options), {
@@ -114,6 +120,14 @@ export class SnowflakeWarehouse implements Warehouse {
       evictionRunIntervalMillis: 60_000,
       idleTimeoutMillis: IDLE_CONNECTION_MS,
     });
+  }
+
+  /**
+   * Creates the warehouse from the `snowflake` warehouse configuration. Key problems fail here; connections
+   * are opened lazily by the pool, so an unreachable account surfaces on the first query or `ping()`.
+   */
+  static async open(options: SnowflakeWarehouseOptions): Promise<SnowflakeWarehouse> {
+    return new SnowflakeWarehouse(options);
   }
 
   async query<Row extends Record<string, unknown>>(
@@ -125,17 +139,17 @@ export class SnowflakeWarehouse implements Warehouse {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const connection = await this.acquire(timeoutMs);
     const remainingMs = Math.max(1, timeoutMs - (performance.now() - started));
-    const completion = this.execute(connection, sql, params, timeoutMs);
-    const outcome = await raceTimer(completion, remainingMs);
+    const pending = this.execute(connection, sql, params, timeoutMs);
+    const outcome = await raceTimer(pending.completion, remainingMs);
     if (outcome === 'timed-out') {
-      this.abandon(connection, completion);
+      this.abandon(connection, pending);
       throw new WarehouseError('timeout', `warehouse query exceeded ${timeoutMs} ms`);
     }
     const { error, statement, rows } = outcome;
     if (error || !statement) {
       const failure = classifySnowflakeError(error);
       await this.giveBack(connection, failure === 'unavailable');
-      throw new WarehouseError(failure, `warehouse query failed: ${describe(error)}`, { cause: error });
+      throw new WarehouseError(failure, `warehouse query failed: ${explain(error)}`, { cause: error });
     }
     await this.giveBack(connection, false);
     return {
@@ -163,7 +177,7 @@ export class SnowflakeWarehouse implements Warehouse {
     try {
       outcome = await raceTimer(acquiring, timeoutMs);
     } catch (error) {
-      throw new WarehouseError('unavailable', `could not connect to Snowflake: ${describe(error)}`, {
+      throw new WarehouseError('unavailable', `could not connect to Snowflake: ${explain(error)}`, {
         cause: error,
       });
     }
@@ -182,7 +196,7 @@ export class SnowflakeWarehouse implements Warehouse {
     sql: string,
     params: readonly SqlParam[],
     timeoutMs: number,
-  ): Promise<Completion> & { cancel: () => void } {
+  ): PendingStatement {
     let statement: RowStatement | undefined;
     const completion = new Promise<Completion>((resolve) => {
       try {
@@ -197,13 +211,13 @@ export class SnowflakeWarehouse implements Warehouse {
         resolve({ error: error as SnowflakeError, statement: undefined, rows: undefined });
       }
     });
-    return Object.assign(completion, { cancel: () => statement?.cancel(() => undefined) });
+    return { completion, cancel: () => statement?.cancel(() => undefined) };
   }
 
   /** After a client-side timeout: abort the statement, and recycle the connection once it settles. */
-  private abandon(connection: Connection, completion: Promise<Completion> & { cancel: () => void }): void {
-    completion.cancel();
-    void raceTimer(completion, CANCEL_GRACE_MS).then((outcome) =>
+  private abandon(connection: Connection, pending: PendingStatement): void {
+    pending.cancel();
+    void raceTimer(pending.completion, CANCEL_GRACE_MS).then((outcome) =>
       this.giveBack(
         connection,
         outcome === 'timed-out' || classifySnowflakeError(outcome.error) === 'unavailable',
@@ -232,13 +246,16 @@ export function classifySnowflakeError(error: unknown): WarehouseFailure {
   const numeric =
     typeof code === 'number' ? code : /^\d+$/.test(String(code ?? '')) ? Number(code) : undefined;
   if ((numeric !== undefined && TIMEOUT_CODES.has(numeric)) || sqlState === '57014') return 'timeout';
-  if (numeric !== undefined && numeric >= 390_000 && numeric < 391_000) return 'unavailable';
-  if (numeric !== undefined && numeric >= 401_000 && numeric < 408_000) return 'unavailable';
   if (sqlState?.startsWith('08') || sqlState === '57P03') return 'unavailable';
-  if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return 'unavailable';
   if (causeCode !== undefined && NETWORK_ERROR_CODES.has(causeCode)) return 'unavailable';
-  if (UNAVAILABLE_PATTERN.test(message)) return 'unavailable';
-  return 'query';
+  if (numeric !== undefined) return isUnavailableCode(numeric) ? 'unavailable' : 'query';
+  if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return 'unavailable';
+  return UNAVAILABLE_MESSAGE.test(message) ? 'unavailable' : 'query';
+}
+
+/** 390xxx: login and session errors from Snowflake; 401xxx-407xxx: the driver's network and connection errors. */
+function isUnavailableCode(code: number): boolean {
+  return (code >= 390_000 && code < 391_000) || (code >= 401_000 && code < 408_000);
 }
 
 /**
@@ -287,7 +304,6 @@ export function buildConnectionOptions(options: SnowflakeWarehouseOptions): Conn
     warehouse: options.warehouse,
     ...(options.role ? { role: options.role } : {}),
     jsTreatIntegerAsBigInt: false,
-    rowMode: 'array',
     sfRetryMaxLoginRetries: LOGIN_RETRIES,
     ...options.connectionOptions,
     privateKey: loadPrivateKey(options),
@@ -343,7 +359,7 @@ function errorFacts(error: unknown): {
   };
 }
 
-function describe(error: unknown): string {
+function explain(error: unknown): string {
   const { code, message } = errorFacts(error);
   return code === undefined ? message : `${message} (${String(code)})`;
 }
