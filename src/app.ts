@@ -5,9 +5,12 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './http/context.js';
 import { handleError, handleNotFound, validationProblem } from './http/errors.js';
 import { accessLog, type RequestObserver } from './http/middleware/access-log.js';
+import { apiKeyAuth, requireScope } from './http/middleware/auth.js';
 import { injectServices } from './http/middleware/inject-services.js';
+import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
 import { ProblemError, problemResponse } from './http/problem.js';
+import { adminKeyRoutes } from './routes/admin/keys.js';
 import { healthRoutes } from './routes/health.js';
 import type { Services } from './services.js';
 
@@ -49,7 +52,18 @@ export function createApp(services: Services, options: AppOptions = {}) {
   );
   app.use(injectServices(services));
 
+  const authenticate = apiKeyAuth({
+    keys: services.keys,
+    failureStore: services.authFailureStore,
+    trustProxy: config.trustProxy,
+  });
+  const limit = (rateClass: 'insights' | 'rag' | 'admin') =>
+    rateLimit({ limiter: services.limiter, profile: config.profile, rateClass });
+
+  app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
+
   app.route('/', healthRoutes);
+  app.route('/', adminKeyRoutes);
 
   app.notFound(handleNotFound);
   app.onError(handleError);

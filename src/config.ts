@@ -59,11 +59,12 @@ const schema = z.object({
   RATE_LIMIT_TIMEOUT_MS: positiveInt.max(1000).default(50),
   RATE_LIMIT_FAIL_INSIGHTS: failMode.default('open'),
   RATE_LIMIT_FAIL_RAG: failMode.default('closed'),
-  RATE_LIMIT_FAIL_ADMIN: failMode.default('closed'),
+  RATE_LIMIT_FAIL_ADMIN: failMode.default('open'),
   API_KEY_PEPPER: optionalText,
   KEY_CACHE_TTL_MS: positiveInt.max(30_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: optionalText,
+  TRUST_PROXY: bool.default(false),
   BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.max(120_000).default(25_000),
   SEED_DEMO: bool.default(true),
@@ -111,6 +112,8 @@ export interface Config {
   keys: { pepper: string | undefined; cacheTtlMs: number };
   logLevel: EnvVars['LOG_LEVEL'];
   corsOrigins: string[];
+  /** Trust `X-Forwarded-For` from the load balancer for the client IP. */
+  trustProxy: boolean;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   auditRetentionDays: number;
@@ -227,6 +230,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     keys: { pepper: vars.API_KEY_PEPPER, cacheTtlMs: vars.KEY_CACHE_TTL_MS },
     logLevel: vars.LOG_LEVEL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
+    trustProxy: vars.TRUST_PROXY,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,

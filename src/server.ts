@@ -4,7 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startControlPlane } from './control-plane.js';
+import type { KeyService } from './domain/keys/key-service.js';
 import { createLogger } from './logger.js';
+import { SCOPES } from './ports/key-store.js';
 import { buildServices, type ServiceOverrides } from './services.js';
 
 /** A running server and how to stop it. */
@@ -45,6 +48,12 @@ export async function startServer(
     'datalive api listening',
   );
 
+  let controlPlane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
+  if (services.db.mode === 'embedded') {
+    controlPlane = await startControlPlane(app, config.dataDir, { pid: process.pid, url, env: config.env });
+    await bootstrapAdminKey(services.keys, process.stderr);
+  }
+
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
@@ -58,12 +67,35 @@ export async function startServer(
         logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
         server.closeAllConnections();
       }
+      await controlPlane?.close();
       await services.close();
       logger.info('stopped');
     })();
     return stopping;
   };
   return { url, port, shutdown };
+}
+
+/**
+ * On the embedded default's first start (no active key in this environment), creates one local admin
+ * key and prints it once on the terminal, outside the JSON log, with how to make more.
+ */
+export async function bootstrapAdminKey(keys: KeyService, terminal: NodeJS.WritableStream): Promise<boolean> {
+  if ((await keys.countActive()) > 0) return false;
+  const created = await keys.create({ name: 'local-admin', scopes: SCOPES, rateTier: 'premium' });
+  terminal.write(
+    [
+      '',
+      '  DatAlive: created a local admin key for this environment. It is shown only now:',
+      '',
+      `    ${created.plaintext}`,
+      '',
+      '  Try:  curl -H "Authorization: Bearer <key>" http://127.0.0.1:3000/insights',
+      '  More: npx datalive keys create --name powerbi --scopes insights:read',
+      '',
+    ].join('\n'),
+  );
+  return true;
 }
 
 async function main(): Promise<void> {

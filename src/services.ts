@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
+import { MemoryRateLimitStore } from './adapters/local/memory-rate-limit-store.js';
+import { resolvePepper } from './adapters/local/pepper.js';
 import { type Database, openDatabase } from './adapters/postgres/database.js';
+import { PostgresKeyStore } from './adapters/postgres/key-store.js';
 import { migrate } from './adapters/postgres/migrate.js';
+import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-store.js';
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
+import { KeyService } from './domain/keys/key-service.js';
+import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
+import type { RateLimitStore } from './ports/rate-limit.js';
 import type { Warehouse } from './ports/warehouse.js';
 
 /** Everything a request can reach, built once at boot and passed to `createApp`. */
@@ -14,6 +21,11 @@ export interface Services {
   version: string;
   db: Database;
   warehouse: Warehouse;
+  keys: KeyService;
+  rateLimitStore: RateLimitStore;
+  limiter: RateLimiter;
+  /** In-process store counting failed authentications per client IP (never shared, never Redis). */
+  authFailureStore: RateLimitStore;
   dependencies: DependencyCheck[];
   /** Releases pools and handles, in reverse order of creation. */
   close(): Promise<void>;
@@ -28,6 +40,9 @@ export const VERSION: string = (
 export interface ServiceOverrides {
   db?: Database;
   warehouse?: Warehouse;
+  rateLimitStore?: RateLimitStore;
+  /** Clock for key expiry and rate limits in tests. */
+  now?: () => number;
 }
 
 /** Builds every adapter from configuration. Embedded mode migrates and seeds demo data on first start. */
@@ -49,6 +64,47 @@ export async function buildServices(
 
     const warehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
     if (!overrides.warehouse) closers.push(() => warehouse.close());
+
+    const keys = new KeyService(new PostgresKeyStore(db.pool), {
+      env: config.env,
+      pepper: resolvePepper(config.keys.pepper, config.dataDir),
+      cacheTtlMs: config.keys.cacheTtlMs,
+      now: overrides.now,
+    });
+
+    const rateLimitStore =
+      overrides.rateLimitStore ??
+      (config.rateLimit.redisUrl
+        ? createRedisRateLimitStore({
+            url: config.rateLimit.redisUrl,
+            keyPrefix: `datalive:${config.env}:rl:`,
+            timeoutMs: config.rateLimit.timeoutMs,
+          })
+        : new MemoryRateLimitStore());
+    if (!overrides.rateLimitStore) closers.push(() => rateLimitStore.close());
+    const limiter = createRateLimiter({
+      store: rateLimitStore,
+      timeoutMs: config.rateLimit.timeoutMs,
+      failMode: config.rateLimit.failMode,
+      now: overrides.now,
+      onStoreError: (error, rateClass, incident) => {
+        if (incident.incidentStarted) {
+          logger.warn(
+            {
+              failure: error.failure,
+              rate_class: rateClass,
+              fail_mode: config.rateLimit.failMode[rateClass],
+            },
+            'rate-limit store failing; applying per-class fail mode until it recovers',
+          );
+        }
+      },
+      onStoreRecovered: (recovery) =>
+        logger.info(
+          { failures: recovery.failures, duration_ms: recovery.durationMs },
+          'rate-limit store recovered',
+        ),
+    });
 
     const dependencies: DependencyCheck[] = [
       {
@@ -78,6 +134,14 @@ export async function buildServices(
           return { kind: warehouse.kind };
         },
       },
+      {
+        name: 'rate_limit_store',
+        required: false,
+        async check() {
+          await rateLimitStore.ping();
+          return { kind: config.rateLimit.redisUrl ? 'redis' : 'memory' };
+        },
+      },
     ];
 
     return {
@@ -86,6 +150,10 @@ export async function buildServices(
       version: VERSION,
       db,
       warehouse,
+      keys,
+      rateLimitStore,
+      limiter,
+      authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),
       dependencies,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {});

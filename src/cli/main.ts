@@ -1,10 +1,11 @@
 import { loadConfig } from '../config.js';
 import { type CliIo, type Command, UsageError } from './command.js';
+import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { seedDemoCommand } from './commands/seed-demo.js';
 
 /** Every `datalive` command, in help order. */
-export const COMMANDS: readonly Command[] = [migrateCommand, seedDemoCommand];
+export const COMMANDS: readonly Command[] = [migrateCommand, seedDemoCommand, keysCommand];
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import type { Principal } from '../domain/keys/key-service.js';
 import type { Services } from '../services.js';
 
 /** Fields accumulated during a request and emitted as one wide log event at the end. */
@@ -12,9 +14,19 @@ export interface AppVariables {
   services: Services;
   logger: Logger;
   event: WideEvent;
+  /** The verified caller; set by the auth middleware on authenticated routes. */
+  principal: Principal;
 }
 
 /** Hono environment of the whole app. */
 export interface AppEnv {
   Variables: AppVariables;
+  Bindings: AppBindings;
+}
+
+/** Per-request bindings from the Node adapter. */
+export interface AppBindings {
+  incoming?: IncomingMessage;
+  /** True for requests that arrive on the embedded server's owner-only control socket (local CLI). */
+  controlPlane?: boolean;
 }

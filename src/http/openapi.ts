@@ -19,7 +19,11 @@ export const authErrors = {
 } as const;
 
 /** Security requirement accepting any of the three ways to send a key. */
-export const keySecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }];
+export const keySecurity: Array<Record<string, string[]>> = [
+  { bearerAuth: [] },
+  { apiKeyHeader: [] },
+  { apiKeyQuery: [] },
+];
 
 /** Reusable JSON content helper. */
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

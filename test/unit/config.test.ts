@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     expect(config.database.mode).toBe('embedded');
     expect(config.warehouse.kind).toBe('duckdb');
     expect(config.profile.ragSchema).toBe('rag_dev');
-    expect(config.rateLimit.failMode).toEqual({ insights: 'open', rag: 'closed', admin: 'closed' });
+    expect(config.rateLimit.failMode).toEqual({ insights: 'open', rag: 'closed', admin: 'open' });
   });
 
   it('selects the profile of the environment', () => {

@@ -113,13 +113,18 @@ describe('parseApiKey', () => {
 
   it('reports bad_checksum for a base62 typo in the random part', () => {
     fc.assert(
-      fc.property(environmentArbitrary, fc.nat(), fc.constantFrom(...BASE62_ALPHABET), (env, seed, replacement) => {
-        const { plaintext } = generateApiKey(env);
-        const position = `da_${env}_`.length + (seed % API_KEY_RANDOM_LENGTH);
-        fc.pre(plaintext[position] !== replacement);
-        const typo = plaintext.slice(0, position) + replacement + plaintext.slice(position + 1);
-        expect(parseApiKey(typo)).toEqual({ ok: false, reason: 'bad_checksum' });
-      }),
+      fc.property(
+        environmentArbitrary,
+        fc.nat(),
+        fc.constantFrom(...BASE62_ALPHABET),
+        (env, seed, replacement) => {
+          const { plaintext } = generateApiKey(env);
+          const position = `da_${env}_`.length + (seed % API_KEY_RANDOM_LENGTH);
+          fc.pre(plaintext[position] !== replacement);
+          const typo = plaintext.slice(0, position) + replacement + plaintext.slice(position + 1);
+          expect(parseApiKey(typo)).toEqual({ ok: false, reason: 'bad_checksum' });
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -131,7 +136,10 @@ describe('parseApiKey', () => {
         const position = seed % (plaintext.length - 1);
         fc.pre(plaintext[position] !== plaintext[position + 1]);
         const swapped =
-          plaintext.slice(0, position) + plaintext[position + 1] + plaintext[position] + plaintext.slice(position + 2);
+          plaintext.slice(0, position) +
+          plaintext[position + 1] +
+          plaintext[position] +
+          plaintext.slice(position + 2);
         expect(parseApiKey(swapped).ok).toBe(false);
       }),
       { numRuns: 1000 },
@@ -140,8 +148,14 @@ describe('parseApiKey', () => {
 
   it('keeps a key bound to its environment: relabelling the prefix breaks the checksum', () => {
     const { plaintext } = generateApiKey('dev');
-    expect(parseApiKey(plaintext.replace('da_dev_', 'da_prod_'))).toEqual({ ok: false, reason: 'bad_checksum' });
-    expect(parseApiKey(plaintext.replace('da_dev_', 'da_qa_'))).toEqual({ ok: false, reason: 'bad_checksum' });
+    expect(parseApiKey(plaintext.replace('da_dev_', 'da_prod_'))).toEqual({
+      ok: false,
+      reason: 'bad_checksum',
+    });
+    expect(parseApiKey(plaintext.replace('da_dev_', 'da_qa_'))).toEqual({
+      ok: false,
+      reason: 'bad_checksum',
+    });
   });
 
   it.each([

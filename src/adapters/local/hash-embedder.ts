@@ -1,0 +1,498 @@
+import { type Embedder, EmbedderError, type EmbeddingPurpose } from '../../ports/embedder.js';
+
+/** Options of {@link HashEmbedder}. */
+export interface HashEmbedderOptions {
+  /** Vector dimension (default 384). */
+  dimension?: number;
+}
+
+const STOP_WORDS = new Set(
+  (
+    'a an the and or but if then else of to in on at by for with from as into onto about is are was were be been ' +
+    'being am do does did doing have has had having it its this that these those there here which who whom whose ' +
+    'what when where why how i me my we our us you your he she they them their his her not no nor so too very can ' +
+    'could should would will shall may might must just than also any all some such only own same other more most ' +
+    'each few both up over again further once via eg ie etc per let lets get gets got please ' +
+    'el la los las un una unos unas de del al y o u en con por para que se su sus es son fue ser esta estan ' +
+    'estar hay como cuando donde cual cuales quien lo le les mi mis nos si ya muy mas pero sin sobre entre este ' +
+    'estos estas ese esa eso esto tiene tienen tengo debo debe deben hacer hago puedo puede pueden cuanto cuantos ' +
+    'cuanta hasta desde porque segun hace ante tras algun alguna algunos otro otra otros'
+  ).split(' '),
+);
+
+/**
+ * Suffixes stripped by {@link stem}: common English and Spanish inflections and derivations (accent-folded),
+ * tried longest first. Two-letter suffixes need a stem of at least 4 letters, others at least 3.
+ */
+const SUFFIXES = [
+  'amientos',
+  'imientos',
+  'amiento',
+  'imiento',
+  'aciones',
+  'iciones',
+  'izations',
+  'ization',
+  'ational',
+  'ations',
+  'idades',
+  'ation',
+  'acion',
+  'icion',
+  'ciones',
+  'cion',
+  'sions',
+  'sion',
+  'ions',
+  'ion',
+  'ments',
+  'ment',
+  'mente',
+  'ness',
+  'idad',
+  'ities',
+  'ity',
+  'ables',
+  'able',
+  'ibles',
+  'ible',
+  'ando',
+  'iendo',
+  'ings',
+  'ing',
+  'ados',
+  'adas',
+  'idos',
+  'idas',
+  'ado',
+  'ada',
+  'ido',
+  'ida',
+  'ated',
+  'ate',
+  'er',
+  'ar',
+  'ir',
+  'ed',
+  'ia',
+  'ly',
+  'o',
+  'a',
+  'e',
+  'y',
+].sort((a, b) => b.length - a.length);
+
+function stripSuffix(word: string, allowSingleLetter: boolean): { word: string; stripped: string } {
+  for (const suffix of SUFFIXES) {
+    if (!allowSingleLetter && suffix.length === 1) continue;
+    const minimumStem = suffix.length === 2 ? 4 : 3;
+    if (word.length - suffix.length < minimumStem || !word.endsWith(suffix)) continue;
+    if (suffix === 'ed' && word.endsWith('eed')) continue;
+    let stemmed = word.slice(0, -suffix.length);
+    if (/([^aeiouslz])\1$/.test(stemmed) && (suffix === 'ing' || suffix === 'ed' || suffix === 'er')) {
+      stemmed = stemmed.slice(0, -1);
+    }
+    return { word: stemmed, stripped: suffix };
+  }
+  return { word, stripped: '' };
+}
+
+/**
+ * Light English + Spanish stemmer for accent-folded, lower-case words: strips a plural `s` (or `ies` → `y`),
+ * then one derivational/inflectional suffix, and after a bare vowel one more (Spanish `-es` plurals). Maps
+ * e.g. `certificates`, `certificado` → `certific`; `alerts`, `alertas` → `alert`; `nodes`, `nodos` → `nod`.
+ * Words with digits and words of three letters or fewer are returned as is.
+ */
+export function stem(word: string): string {
+  if (word.length <= 3 || /\d/.test(word)) return word;
+  let current = word;
+  if (current.endsWith('ies') && current.length > 4) current = `${current.slice(0, -3)}y`;
+  else if (current.endsWith('s') && !/(ss|us|is)$/.test(current) && current.length > 4) current = current.slice(0, -1);
+  const first = stripSuffix(current, true);
+  if (first.stripped.length === 1) return stripSuffix(first.word, false).word;
+  return first.word;
+}
+
+/** Accent folding (NFKD without combining marks); case is kept. */
+export function foldAccents(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '');
+}
+
+/**
+ * Spanish operations vocabulary mapped to English, and a few English abbreviations mapped to full words.
+ * Both sides are stemmed when the table is built, so inflected forms match too. The English term is added
+ * next to the original one, which lets Spanish questions reach English documents.
+ */
+const ALIASES: Readonly<Record<string, string>> = {
+  alerta: 'alert',
+  aviso: 'alert',
+  disco: 'disk',
+  lleno: 'full',
+  llena: 'full',
+  llenar: 'fill',
+  llenando: 'filling',
+  espacio: 'space',
+  libre: 'free',
+  memoria: 'memory',
+  certificado: 'certificate',
+  caducar: 'expire',
+  caducado: 'expired',
+  caducidad: 'expiration',
+  vencer: 'expire',
+  vencido: 'expired',
+  vencimiento: 'expiration',
+  renovar: 'renew',
+  renovacion: 'renewal',
+  cola: 'queue',
+  trabajo: 'job',
+  tarea: 'job',
+  datos: 'data',
+  conexion: 'connection',
+  bloqueo: 'lock',
+  bloquear: 'lock',
+  bloqueado: 'locked',
+  consulta: 'query',
+  transaccion: 'transaction',
+  servidor: 'server',
+  lider: 'leader',
+  eleccion: 'election',
+  registro: 'log',
+  bitacora: 'log',
+  tasa: 'rate',
+  latencia: 'latency',
+  lento: 'slow',
+  lenta: 'slow',
+  lentitud: 'slow',
+  caida: 'outage',
+  caido: 'down',
+  inaccesible: 'unavailable',
+  disponible: 'available',
+  reiniciar: 'restart',
+  reinicio: 'restart',
+  arrancar: 'start',
+  arranque: 'startup',
+  apagar: 'shutdown',
+  apagado: 'shutdown',
+  parada: 'shutdown',
+  pozo: 'well',
+  valvula: 'valve',
+  cierre: 'shut',
+  cerrar: 'close',
+  emergencia: 'emergency',
+  incendio: 'fire',
+  fuego: 'fire',
+  llama: 'flame',
+  humo: 'smoke',
+  calor: 'heat',
+  bomba: 'pump',
+  agua: 'water',
+  deteccion: 'detection',
+  detectar: 'detect',
+  detector: 'detector',
+  plataforma: 'platform',
+  produccion: 'production',
+  seguridad: 'safety',
+  fallo: 'failure',
+  falla: 'failure',
+  fallar: 'fail',
+  fallando: 'failing',
+  informe: 'report',
+  reportar: 'report',
+  notificar: 'notify',
+  dia: 'day',
+  huracan: 'hurricane',
+  tormenta: 'storm',
+  submarino: 'subsea',
+  superficie: 'surface',
+  puentear: 'bypass',
+  anular: 'bypass',
+  mantenimiento: 'maintenance',
+  prueba: 'test',
+  almacenamiento: 'storage',
+  volumen: 'volume',
+  lectura: 'read',
+  escritura: 'write',
+  sincronizar: 'synchronise',
+  sincronizacion: 'synchronisation',
+  reloj: 'clock',
+  hora: 'time',
+  tiempo: 'time',
+  enviar: 'send',
+  envio: 'send',
+  guardia: 'call',
+  gravedad: 'severity',
+  severidad: 'severity',
+  restaurar: 'restore',
+  restauracion: 'restoration',
+  proyecto: 'project',
+  borrado: 'deleted',
+  borrar: 'delete',
+  eliminado: 'deleted',
+  eliminar: 'delete',
+  respaldo: 'backup',
+  instantanea: 'snapshot',
+  corrupcion: 'corruption',
+  corrupto: 'corrupt',
+  danado: 'corrupted',
+  indice: 'index',
+  limite: 'limit',
+  carga: 'load',
+  balanceador: 'balancer',
+  proveedor: 'vendor',
+  invalida: 'invalid',
+  invalido: 'invalid',
+  comprobar: 'check',
+  verificar: 'check',
+  revisar: 'check',
+  contenedor: 'container',
+  bucle: 'loop',
+  drenar: 'drain',
+  acordonar: 'cordon',
+  objetivo: 'target',
+  metrica: 'metric',
+  agotar: 'exhaust',
+  agotado: 'exhausted',
+  cuota: 'quota',
+  desfragmentar: 'defragment',
+  alto: 'high',
+  alta: 'high',
+  bajo: 'low',
+  baja: 'low',
+  presion: 'pressure',
+  tuberia: 'pipeline',
+  oleoducto: 'pipeline',
+  gasoducto: 'pipeline',
+  minuto: 'minute',
+  segundo: 'second',
+  semana: 'week',
+  plazo: 'period',
+  fabricante: 'manufacturer',
+  equipo: 'equipment',
+  monitorear: 'monitor',
+  monitoreo: 'monitor',
+  monitorizar: 'monitor',
+  supervisar: 'monitor',
+  vigilar: 'monitor',
+  personal: 'personnel',
+  dispositivo: 'device',
+  arbol: 'tree',
+  seco: 'dry',
+  pendiente: 'pending',
+  ejecutor: 'runner',
+  correo: 'mail',
+  dominio: 'domain',
+  redimensionar: 'resize',
+  ampliar: 'expand',
+  aumentar: 'increase',
+  grupo: 'pool',
+  degradado: 'degraded',
+  matriz: 'array',
+  replica: 'replica',
+  usuario: 'user',
+  clave: 'key',
+  contrasena: 'password',
+  red: 'network',
+  nube: 'cloud',
+  error: 'error',
+  db: 'database',
+  k8s: 'kubernetes',
+  cert: 'certificate',
+  postgresql: 'postgres',
+  pg: 'postgres',
+  config: 'configuration',
+  repo: 'repository',
+};
+
+/** Multi-word Spanish terms rewritten to one English word before tokenising. */
+const PHRASES: readonly [RegExp, string][] = [
+  [/\bbases? de datos\b/gi, 'database'],
+  [/\bcopias? de seguridad\b/gi, 'backup'],
+  [/\bfuera de servicio\b/gi, 'out of service'],
+  [/\bcontra ?incendios\b/gi, 'firefighting'],
+  [/\btiempo de espera\b/gi, 'timeout'],
+  [/\bde guardia\b/gi, 'on-call'],
+  [/\bbalanceador(?:es)? de carga\b/gi, 'load balancer'],
+  [/\bequilibrador(?:es)? de carga\b/gi, 'load balancer'],
+];
+
+const STEMMED_ALIASES = new Map<string, string>();
+for (const [term, english] of Object.entries(ALIASES)) {
+  const from = stem(term);
+  const to = stem(english);
+  if (from !== to) STEMMED_ALIASES.set(from, to);
+}
+
+const COMPOUND = /[\p{L}\p{N}]+(?:[-_./][\p{L}\p{N}]+)*/gu;
+
+/** One analysed word: its lower-case form, its stem and, when known, the English stem it aliases. */
+export interface AnalysedWord {
+  word: string;
+  stem: string;
+  alias?: string;
+}
+
+/** Words and whole codes extracted from a text by {@link analyseText}. */
+export interface AnalysedText {
+  /** Content words in order (stop words removed). */
+  words: AnalysedWord[];
+  /**
+   * Whole compound tokens without separators, lower-cased: codes such as `P-101A` → `p101a`,
+   * `KubePodCrashLooping` → `kubepodcrashlooping`, `§ 250.859` → `250859`.
+   */
+  codes: string[];
+}
+
+function splitCamelCase(part: string): string[] {
+  return part
+    .replace(/([\p{Ll}\d])(\p{Lu})/gu, '$1 $2')
+    .replace(/(\p{Lu}+)(\p{Lu}\p{Ll})/gu, '$1 $2')
+    .split(' ')
+    .filter(Boolean);
+}
+
+function analyseWord(word: string): AnalysedWord {
+  const stemmed = stem(word);
+  const alias = STEMMED_ALIASES.get(stemmed);
+  return alias ? { word, stem: stemmed, alias } : { word, stem: stemmed };
+}
+
+/**
+ * Tokenises a text for matching: accent folding, lower-casing, Spanish phrase rewriting, camelCase and
+ * separator splitting (the whole compound is also kept as a code), stop-word removal and stemming.
+ */
+export function analyseText(text: string): AnalysedText {
+  let folded = foldAccents(text);
+  for (const [pattern, replacement] of PHRASES) folded = folded.replace(pattern, replacement);
+  const words: AnalysedWord[] = [];
+  const codes: string[] = [];
+  for (const match of folded.matchAll(COMPOUND)) {
+    const raw = match[0];
+    const parts = raw.split(/[-_./]/).flatMap(splitCamelCase);
+    const hasDigit = /\d/.test(raw);
+    if (parts.length > 1 || (hasDigit && /\p{L}/u.test(raw))) {
+      codes.push(raw.replace(/[-_./]/g, '').toLowerCase());
+    }
+    for (const part of parts) {
+      const word = part.toLowerCase();
+      if (STOP_WORDS.has(word)) continue;
+      if (word.length < 2 && !hasDigit) continue;
+      if (/^\d$/.test(word)) continue;
+      words.push(analyseWord(word));
+    }
+  }
+  return { words, codes };
+}
+
+const FEATURE_WEIGHTS = { word: 1, alias: 0.8, code: 2, bigram: 0.6, charGram: 0.22 } as const;
+
+function fnv1a(text: string, seed: number): number {
+  let hash = seed;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 16777619);
+  }
+  return hash;
+}
+
+function mix(hash: number): number {
+  let h = hash ^ (hash >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const SEEDS = { word: 0x811c9dc5, code: 0x1b873593, bigram: 0x27d4eb2f, charGram: 0x165667b1 } as const;
+
+function featureHash(kind: keyof typeof SEEDS, text: string): number {
+  return mix(fnv1a(text, SEEDS[kind]));
+}
+
+interface WordFeatures {
+  hashes: number[];
+  weights: number[];
+}
+
+/**
+ * Deterministic local embedder: signed feature hashing (FNV-1a + murmur3 finaliser) of stemmed word
+ * unigrams, unordered word bigrams, whole codes and character 3–5-grams, with sublinear term frequency and
+ * L2 normalisation. Spanish operations terms also emit their English equivalents. Queries and documents
+ * are embedded the same way.
+ */
+export class HashEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimension: number;
+  private readonly wordCache = new Map<string, WordFeatures>();
+
+  constructor(options: HashEmbedderOptions = {}) {
+    const dimension = options.dimension ?? 384;
+    if (!Number.isInteger(dimension) || dimension < 16 || dimension > 65536) {
+      throw new EmbedderError('invalid', `dimension must be an integer between 16 and 65536, got ${dimension}`);
+    }
+    this.dimension = dimension;
+    this.model = `local-hash-v1-${dimension}`;
+  }
+
+  async embed(texts: readonly string[], _purpose: EmbeddingPurpose): Promise<number[][]> {
+    return texts.map((text) => this.embedText(text));
+  }
+
+  /** Embeds one text synchronously (the same vector `embed` returns). */
+  embedText(text: string): number[] {
+    const counts = new Map<number, number>();
+    const weights = new Map<number, number>();
+    const add = (hash: number, weight: number) => {
+      counts.set(hash, (counts.get(hash) ?? 0) + 1);
+      if ((weights.get(hash) ?? 0) < weight) weights.set(hash, weight);
+    };
+    const { words, codes } = analyseText(text);
+    for (const code of codes) add(featureHash('code', code), FEATURE_WEIGHTS.code);
+    let previous: string | undefined;
+    for (const word of words) {
+      const features = this.wordFeatures(word);
+      for (let index = 0; index < features.hashes.length; index++) add(features.hashes[index]!, features.weights[index]!);
+      const canonical = word.alias ?? word.stem;
+      if (previous !== undefined && previous !== canonical) {
+        const pair = previous < canonical ? `${previous} ${canonical}` : `${canonical} ${previous}`;
+        add(featureHash('bigram', pair), FEATURE_WEIGHTS.bigram);
+      }
+      previous = canonical;
+    }
+    if (counts.size === 0) add(featureHash('word', '\u0000empty'), 1);
+
+    const vector = new Float64Array(this.dimension);
+    for (const [hash, count] of counts) {
+      const value = weights.get(hash)! * (1 + Math.log(count));
+      vector[hash % this.dimension]! += hash & 0x80000000 ? -value : value;
+    }
+    let norm = 0;
+    for (const value of vector) norm += value * value;
+    norm = Math.sqrt(norm);
+    const out = new Array<number>(this.dimension);
+    for (let index = 0; index < this.dimension; index++) out[index] = norm > 0 ? vector[index]! / norm : 0;
+    return out;
+  }
+
+  private wordFeatures(word: AnalysedWord): WordFeatures {
+    const key = word.word;
+    const cached = this.wordCache.get(key);
+    if (cached) return cached;
+    const hashes: number[] = [featureHash('word', word.stem)];
+    const weights: number[] = [FEATURE_WEIGHTS.word];
+    if (word.alias) {
+      hashes.push(featureHash('word', word.alias));
+      weights.push(FEATURE_WEIGHTS.alias);
+    }
+    const padded = `<${word.word}>`;
+    for (let size = 3; size <= 5; size++) {
+      for (let start = 0; start + size <= padded.length; start++) {
+        hashes.push(featureHash('charGram', padded.slice(start, start + size)));
+        weights.push(FEATURE_WEIGHTS.charGram);
+      }
+    }
+    if (this.wordCache.size >= 50_000) this.wordCache.clear();
+    const features = { hashes, weights };
+    this.wordCache.set(key, features);
+    return features;
+  }
+}
