@@ -92,6 +92,10 @@ export interface FakeBedrock {
   script(...steps: FakeStep[]): void;
   /** Sets the behaviour used when no queued step matches (a fixed step or a handler); `undefined` resets. */
   respondWith(behaviour: FakeStep | FakeHandler | undefined): void;
+  /** Requests currently being answered (stalled streams count until the client lets go). */
+  readonly inFlight: number;
+  /** Highest `inFlight` seen since start or the last `reset`. */
+  readonly maxInFlight: number;
   /** Requests of one operation. */
   requestsFor(operation: FakeOperation): RecordedRequest[];
   /** Clears the queue, the default behaviour and the recorded requests. */
@@ -249,6 +253,8 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   let behaviour: FakeStep | FakeHandler | undefined;
   const timers = new Set<NodeJS.Timeout>();
   let requestCounter = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const wait = (ms: number, response: ServerResponse): Promise<boolean> =>
     new Promise((resolve) => {
@@ -429,6 +435,11 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   };
 
   const server = createServer((request, response) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    response.once('close', () => {
+      inFlight--;
+    });
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) {
         writeError(
@@ -453,11 +464,18 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     respondWith: (next) => {
       behaviour = next;
     },
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
     requestsFor: (operation) => requests.filter((recorded) => recorded.operation === operation),
     reset: () => {
       queue = [];
       behaviour = undefined;
       requests.length = 0;
+      maxInFlight = inFlight;
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);

@@ -39,7 +39,7 @@ export async function openTestStores(): Promise<TestStores> {
 
 /** Builds services (migrated) and the app over the given stores. */
 export async function buildTestApp(
-  stores: Partial<TestStores> & ServiceOverrides,
+  stores: ServiceOverrides,
   env: Record<string, string> = {},
 ): Promise<{ services: Services; app: ReturnType<typeof createApp> }> {
   const config = loadConfig(testEnv(env));

@@ -10,7 +10,10 @@ export interface BedrockClientOptions {
   region: string;
   /** Endpoint override (tests point it at the local fake server), e.g. `http://127.0.0.1:4010`. */
   endpoint?: string;
-  /** Time allowed for response headers and for any silence on the socket while reading the body. */
+  /**
+   * Time allowed for response headers and for any silence on the socket while reading the body. The client is
+   * shared, so use the largest budget (the LLM's); adapters apply their own tighter per-call deadlines.
+   */
   timeoutMs: number;
   /** Time allowed to open the TCP/TLS connection; defaults to `min(timeoutMs, 5000)`. */
   connectionTimeoutMs?: number;
@@ -19,7 +22,10 @@ export interface BedrockClientOptions {
    * raising it multiplies attempts.
    */
   maxAttempts?: number;
-  /** Credentials; when absent the SDK default provider chain is used (environment, profile, IMDS...). */
+  /**
+   * Credentials; when given, SigV4 is preferred even if `AWS_BEARER_TOKEN_BEDROCK` is set. When absent, the SDK
+   * default chain decides (bearer token from the environment, then environment keys, profile, IMDS...).
+   */
   credentials?: BedrockCredentials;
 }
 
@@ -43,7 +49,7 @@ export function createBedrockClient(options: BedrockClientOptions): BedrockRunti
   return new BedrockRuntimeClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.credentials ? { credentials: options.credentials, authSchemePreference: ['sigv4'] } : {}),
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler,
   });

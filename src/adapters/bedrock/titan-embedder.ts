@@ -37,6 +37,7 @@ export interface TitanEmbedderOptions {
 const SUPPORTED_DIMENSIONS: readonly number[] = [256, 512, 1024];
 const TOKEN_PATTERN = /\p{L}+|\p{N}+|[^\s\p{L}\p{N}]/gu;
 const NORM_TOLERANCE = 1e-3;
+const LONGEST_PIECE_KEPT_WHOLE = 64;
 
 function charsPerEstimatedToken(piece: string): number {
   if (/^\p{L}/u.test(piece)) return 4;
@@ -57,7 +58,8 @@ function cutWithinPiece(text: string, pieceStart: number, allowedChars: number):
 
 /**
  * Cuts `text` so that it has at most `maxChars` characters and at most `maxTokens` estimated tokens
- * (letter runs ~4 chars per token, digit runs ~3, every other symbol 1), preferring token boundaries.
+ * (letter runs ~4 chars per token, digit runs ~3, every other symbol 1). Cuts fall between words, except
+ * inside a first or very long (> 64 chars) run, which is cut mid-run.
  */
 export function truncateForTitan(text: string, maxChars: number, maxTokens: number): string {
   let tokens = 0;
@@ -70,6 +72,7 @@ export function truncateForTitan(text: string, maxChars: number, maxTokens: numb
       tokens += pieceTokens;
       continue;
     }
+    if (start > 0 && piece.length <= LONGEST_PIECE_KEPT_WHOLE) return text.slice(0, start).trimEnd();
     const allowedByTokens = (maxTokens - tokens) * charsPerEstimatedToken(piece);
     const allowedByChars = maxChars - start;
     return cutWithinPiece(text, start, Math.min(allowedByTokens, allowedByChars));
