@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ENVIRONMENTS, type EnvironmentProfile, PROFILES, RATE_CLASSES, type RateClass } from './profiles.js';
+import {
+  ENVIRONMENTS,
+  type EnvironmentProfile,
+  PROFILES,
+  RATE_CLASSES,
+  RATE_TIERS,
+  type RateClass,
+} from './profiles.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -56,6 +63,7 @@ const schema = z.object({
     })
     .default(384),
   REDIS_URL: url(['redis', 'rediss']).optional(),
+  RATE_LIMIT_OVERRIDES: optionalText,
   RATE_LIMIT_TIMEOUT_MS: positiveInt.max(1000).default(50),
   RATE_LIMIT_FAIL_INSIGHTS: failMode.default('open'),
   RATE_LIMIT_FAIL_RAG: failMode.default('closed'),
@@ -144,7 +152,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(lines.join('; '));
   }
   const vars = parsed.data;
-  const profile = PROFILES[vars.DATALIVE_ENV];
+  const profile = applyRateLimitOverrides(PROFILES[vars.DATALIVE_ENV], vars.RATE_LIMIT_OVERRIDES);
   const dataDir = path.resolve(vars.DATALIVE_DATA_DIR);
   const embedded = vars.DATABASE_URL === undefined;
 
@@ -240,4 +248,53 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
 function redactIfSecret(name: string, value: string | undefined): string | undefined {
   return /KEY|PEPPER|SECRET|PASSWORD|URL/.test(name) ? '[redacted]' : value;
+}
+
+const policySchema = z
+  .object({
+    limit: z.number().int().positive(),
+    periodSeconds: z.number().positive(),
+    burst: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((policy) => (policy.burst ?? policy.limit) <= policy.limit, {
+    message: 'burst must not exceed limit',
+  });
+const overridesSchema = z.partialRecord(
+  z.enum(RATE_TIERS),
+  z.partialRecord(z.enum(RATE_CLASSES), policySchema),
+);
+
+/**
+ * Merges `RATE_LIMIT_OVERRIDES` (JSON: `{ tier: { class: { limit, periodSeconds, burst? } } }`) into an
+ * environment's built-in profile, so operators tune one budget without a release.
+ */
+export function applyRateLimitOverrides(
+  profile: EnvironmentProfile,
+  json: string | undefined,
+): EnvironmentProfile {
+  if (!json) return profile;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new ConfigError('invalid RATE_LIMIT_OVERRIDES: not valid JSON');
+  }
+  const parsed = overridesSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid RATE_LIMIT_OVERRIDES: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const rateLimits = structuredClone(profile.rateLimits);
+  for (const [tier, classes] of Object.entries(parsed.data)) {
+    for (const [rateClass, policy] of Object.entries(classes ?? {})) {
+      if (!policy) continue;
+      rateLimits[tier as keyof typeof rateLimits][rateClass as RateClass] = {
+        limit: policy.limit,
+        periodSeconds: policy.periodSeconds,
+        burst: policy.burst ?? policy.limit,
+      };
+    }
+  }
+  return { ...profile, rateLimits };
 }

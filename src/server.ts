@@ -1,5 +1,6 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.js';
@@ -51,7 +52,7 @@ export async function startServer(
   let controlPlane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
   if (services.db.mode === 'embedded') {
     controlPlane = await startControlPlane(app, config.dataDir, { pid: process.pid, url, env: config.env });
-    await bootstrapAdminKey(services.keys, process.stderr);
+    await bootstrapAdminKey(services.keys, { terminal: process.stderr, dataDir: config.dataDir, port });
   }
 
   let stopping: Promise<void> | undefined;
@@ -78,23 +79,42 @@ export async function startServer(
 
 /**
  * On the embedded default's first start (no active key in this environment), creates one local admin
- * key and prints it once on the terminal, outside the JSON log, with how to make more.
+ * key. On a terminal it is printed once, outside the JSON log; otherwise (CI, containers) it goes to an
+ * owner-only file in the data directory so no log ever carries it.
  */
-export async function bootstrapAdminKey(keys: KeyService, terminal: NodeJS.WritableStream): Promise<boolean> {
+export async function bootstrapAdminKey(
+  keys: KeyService,
+  options: { terminal: NodeJS.WriteStream; dataDir: string; port: number },
+): Promise<boolean> {
   if ((await keys.countActive()) > 0) return false;
   const created = await keys.create({ name: 'local-admin', scopes: SCOPES, rateTier: 'premium' });
-  terminal.write(
-    [
-      '',
-      '  DatAlive: created a local admin key for this environment. It is shown only now:',
-      '',
-      `    ${created.plaintext}`,
-      '',
-      '  Try:  curl -H "Authorization: Bearer <key>" http://127.0.0.1:3000/insights',
-      '  More: npx datalive keys create --name powerbi --scopes insights:read',
-      '',
-    ].join('\n'),
-  );
+  const hints = [
+    `  Try:  curl -H "Authorization: Bearer <key>" http://127.0.0.1:${options.port}/insights`,
+    '  More: npx datalive keys create --name powerbi --scopes insights:read',
+  ];
+  if (options.terminal.isTTY) {
+    options.terminal.write(
+      [
+        '',
+        '  DatAlive: created a local admin key. It is shown only now:',
+        '',
+        `    ${created.plaintext}`,
+        '',
+        ...hints,
+        '',
+      ].join('\n'),
+    );
+  } else {
+    const file = path.join(options.dataDir, 'local-admin-key');
+    writeFileSync(file, `${created.plaintext}\n`, { mode: 0o600 });
+    options.terminal.write(
+      [
+        `DatAlive: created a local admin key; it is in ${file} (owner-only). Store it and delete the file.`,
+        ...hints,
+        '',
+      ].join('\n'),
+    );
+  }
   return true;
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
 import { type Database, openEmbeddedDatabase } from '../../src/adapters/postgres/database.js';
 import { createApp } from '../../src/app.js';
@@ -18,6 +19,7 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     DATALIVE_DATA_DIR: tempDir(),
     LOG_LEVEL: 'silent',
     SEED_DEMO: '0',
+    API_KEY_PEPPER: 'test-pepper-0123456789abcdef0123456789',
     ...extra,
   };
 }
@@ -41,8 +43,16 @@ export async function openTestStores(): Promise<TestStores> {
 export async function buildTestApp(
   stores: ServiceOverrides,
   env: Record<string, string> = {},
+  logger: Logger = createLogger('silent'),
 ): Promise<{ services: Services; app: ReturnType<typeof createApp> }> {
   const config = loadConfig(testEnv(env));
-  const services = await buildServices(config, createLogger('silent'), stores);
+  const services = await buildServices(config, logger, stores);
   return { services, app: createApp(services) };
+}
+
+/** A logger that keeps every line it writes, to assert what reaches the logs. */
+export function capturingLogger(level = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger(level, { write: (line: string) => void lines.push(line) });
+  return { logger, lines };
 }

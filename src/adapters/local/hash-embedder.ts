@@ -12,7 +12,8 @@ const STOP_WORDS = new Set(
     'being am do does did doing have has had having it its this that these those there here which who whom whose ' +
     'what when where why how i me my we our us you your he she they them their his her not no nor so too very can ' +
     'could should would will shall may might must just than also any all some such only own same other more most ' +
-    'each few both up over again further once via eg ie etc per let lets get gets got please ' +
+    'each few both up over again further once via eg ie etc per let lets get gets got please look keep see know ' +
+    'want try like sure going done make something anything yet still already usually often even much many lot ' +
     'el la los las un una unos unas de del al y o u en con por para que se su sus es son fue ser esta estan ' +
     'estar hay como cuando donde cual cuales quien lo le les mi mis nos si ya muy mas pero sin sobre entre este ' +
     'estos estas ese esa eso esto tiene tienen tengo debo debe deben hacer hago puedo puede pueden cuanto cuantos ' +
@@ -107,7 +108,7 @@ export function stem(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
   let current = word;
   if (current.endsWith('ies') && current.length > 4) current = `${current.slice(0, -3)}y`;
-  else if (current.endsWith('s') && !/(ss|us|is)$/.test(current) && current.length > 4) current = current.slice(0, -1);
+  else if (current.endsWith('s') && !/(ss|us|is)$/.test(current)) current = current.slice(0, -1);
   const first = stripSuffix(current, true);
   if (first.stripped.length === 1) return stripSuffix(first.word, false).word;
   return first.word;
@@ -294,7 +295,10 @@ const ALIASES: Readonly<Record<string, string>> = {
   red: 'network',
   nube: 'cloud',
   error: 'error',
+  escrito: 'writing',
   db: 'database',
+  app: 'application',
+  malfunction: 'failure',
   k8s: 'kubernetes',
   cert: 'certificate',
   postgresql: 'postgres',
@@ -350,10 +354,42 @@ function splitCamelCase(part: string): string[] {
     .filter(Boolean);
 }
 
+const wordCache = new Map<string, AnalysedWord>();
+
 function analyseWord(word: string): AnalysedWord {
+  const cached = wordCache.get(word);
+  if (cached) return cached;
   const stemmed = stem(word);
   const alias = STEMMED_ALIASES.get(stemmed);
-  return alias ? { word, stem: stemmed, alias } : { word, stem: stemmed };
+  const analysed = alias ? { word, stem: stemmed, alias } : { word, stem: stemmed };
+  if (wordCache.size >= 100_000) wordCache.clear();
+  wordCache.set(word, analysed);
+  return analysed;
+}
+
+interface AnalysedCompound {
+  code?: string;
+  words: AnalysedWord[];
+}
+
+const compoundCache = new Map<string, AnalysedCompound>();
+
+function analyseCompound(raw: string): AnalysedCompound {
+  const cached = compoundCache.get(raw);
+  if (cached) return cached;
+  const parts = raw.split(/[-_./]/).flatMap(splitCamelCase);
+  const hasDigit = /\d/.test(raw);
+  const words: AnalysedWord[] = [];
+  for (const part of parts) {
+    const word = part.toLowerCase();
+    if (STOP_WORDS.has(word) || (word.length < 2 && !hasDigit) || /^\d$/.test(word)) continue;
+    words.push(analyseWord(word));
+  }
+  const isCode = parts.length > 1 || (hasDigit && /\p{L}/u.test(raw));
+  const analysed = isCode ? { code: raw.replace(/[-_./]/g, '').toLowerCase(), words } : { words };
+  if (compoundCache.size >= 100_000) compoundCache.clear();
+  compoundCache.set(raw, analysed);
+  return analysed;
 }
 
 /**
@@ -366,19 +402,9 @@ export function analyseText(text: string): AnalysedText {
   const words: AnalysedWord[] = [];
   const codes: string[] = [];
   for (const match of folded.matchAll(COMPOUND)) {
-    const raw = match[0];
-    const parts = raw.split(/[-_./]/).flatMap(splitCamelCase);
-    const hasDigit = /\d/.test(raw);
-    if (parts.length > 1 || (hasDigit && /\p{L}/u.test(raw))) {
-      codes.push(raw.replace(/[-_./]/g, '').toLowerCase());
-    }
-    for (const part of parts) {
-      const word = part.toLowerCase();
-      if (STOP_WORDS.has(word)) continue;
-      if (word.length < 2 && !hasDigit) continue;
-      if (/^\d$/.test(word)) continue;
-      words.push(analyseWord(word));
-    }
+    const analysed = analyseCompound(match[0]);
+    if (analysed.code) codes.push(analysed.code);
+    for (const word of analysed.words) words.push(word);
   }
   return { words, codes };
 }
@@ -409,15 +435,15 @@ function featureHash(kind: keyof typeof SEEDS, text: string): number {
 }
 
 interface WordFeatures {
-  hashes: number[];
-  weights: number[];
+  indices: Int32Array;
+  values: Float64Array;
 }
 
 /**
  * Deterministic local embedder: signed feature hashing (FNV-1a + murmur3 finaliser) of stemmed word
- * unigrams, unordered word bigrams, whole codes and character 3–5-grams, with sublinear term frequency and
- * L2 normalisation. Spanish operations terms also emit their English equivalents. Queries and documents
- * are embedded the same way.
+ * unigrams, unordered word bigrams, whole codes and character 3–5-grams of each word, with sublinear term
+ * frequency (per word, code and bigram) and L2 normalisation. Spanish operations terms also emit their
+ * English equivalents. Queries and documents are embedded the same way.
  */
 export class HashEmbedder implements Embedder {
   readonly model: string;
@@ -439,32 +465,39 @@ export class HashEmbedder implements Embedder {
 
   /** Embeds one text synchronously (the same vector `embed` returns). */
   embedText(text: string): number[] {
-    const counts = new Map<number, number>();
-    const weights = new Map<number, number>();
-    const add = (hash: number, weight: number) => {
-      counts.set(hash, (counts.get(hash) ?? 0) + 1);
-      if ((weights.get(hash) ?? 0) < weight) weights.set(hash, weight);
-    };
     const { words, codes } = analyseText(text);
-    for (const code of codes) add(featureHash('code', code), FEATURE_WEIGHTS.code);
+    const wordCounts = new Map<AnalysedWord, number>();
+    const termCounts = new Map<string, number>();
+    for (const code of codes) termCounts.set(`k${code}`, (termCounts.get(`k${code}`) ?? 0) + 1);
     let previous: string | undefined;
     for (const word of words) {
-      const features = this.wordFeatures(word);
-      for (let index = 0; index < features.hashes.length; index++) add(features.hashes[index]!, features.weights[index]!);
+      wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
       const canonical = word.alias ?? word.stem;
       if (previous !== undefined && previous !== canonical) {
-        const pair = previous < canonical ? `${previous} ${canonical}` : `${canonical} ${previous}`;
-        add(featureHash('bigram', pair), FEATURE_WEIGHTS.bigram);
+        const pair = previous < canonical ? `b${previous} ${canonical}` : `b${canonical} ${previous}`;
+        termCounts.set(pair, (termCounts.get(pair) ?? 0) + 1);
       }
       previous = canonical;
     }
-    if (counts.size === 0) add(featureHash('word', '\u0000empty'), 1);
 
     const vector = new Float64Array(this.dimension);
-    for (const [hash, count] of counts) {
-      const value = weights.get(hash)! * (1 + Math.log(count));
+    const addHashed = (hash: number, value: number) => {
       vector[hash % this.dimension]! += hash & 0x80000000 ? -value : value;
+    };
+    for (const [word, count] of wordCounts) {
+      const tf = 1 + Math.log(count);
+      const features = this.wordFeatures(word);
+      for (let index = 0; index < features.indices.length; index++) {
+        vector[features.indices[index]!]! += features.values[index]! * tf;
+      }
     }
+    for (const [term, count] of termCounts) {
+      const isCode = term[0] === 'k';
+      const weight = isCode ? FEATURE_WEIGHTS.code : FEATURE_WEIGHTS.bigram;
+      addHashed(featureHash(isCode ? 'code' : 'bigram', term.slice(1)), weight * (1 + Math.log(count)));
+    }
+    if (wordCounts.size === 0 && termCounts.size === 0) addHashed(featureHash('word', '\u0000empty'), 1);
+
     let norm = 0;
     for (const value of vector) norm += value * value;
     norm = Math.sqrt(norm);
@@ -474,8 +507,7 @@ export class HashEmbedder implements Embedder {
   }
 
   private wordFeatures(word: AnalysedWord): WordFeatures {
-    const key = word.word;
-    const cached = this.wordCache.get(key);
+    const cached = this.wordCache.get(word.word);
     if (cached) return cached;
     const hashes: number[] = [featureHash('word', word.stem)];
     const weights: number[] = [FEATURE_WEIGHTS.word];
@@ -490,9 +522,12 @@ export class HashEmbedder implements Embedder {
         weights.push(FEATURE_WEIGHTS.charGram);
       }
     }
+    const features: WordFeatures = {
+      indices: Int32Array.from(hashes, (hash) => hash % this.dimension),
+      values: Float64Array.from(hashes, (hash, index) => (hash & 0x80000000 ? -weights[index]! : weights[index]!)),
+    };
     if (this.wordCache.size >= 50_000) this.wordCache.clear();
-    const features = { hashes, weights };
-    this.wordCache.set(key, features);
+    this.wordCache.set(word.word, features);
     return features;
   }
 }

@@ -73,6 +73,11 @@ export class KeyService {
     this.now = options.now ?? Date.now;
   }
 
+  /** The service's clock in epoch milliseconds (injectable for tests). */
+  currentTime(): number {
+    return this.now();
+  }
+
   /** The environment this service issues and accepts keys for. */
   get env(): Environment {
     return this.options.env;

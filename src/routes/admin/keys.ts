@@ -102,23 +102,29 @@ export const adminKeyRoutes = new OpenAPIHono<AppEnv>()
       expiresInDays: body.expires_in_days,
     });
     c.header('Cache-Control', 'no-store');
-    return c.json({ key: toApiKeyView(created.record), api_key: created.plaintext }, 201);
+    return c.json(
+      { key: toApiKeyView(created.record, c.var.services.keys.currentTime()), api_key: created.plaintext },
+      201,
+    );
   })
   .openapi(listKeys, async (c) => {
     const records = await c.var.services.keys.list();
-    return c.json({ data: records.map((record) => toApiKeyView(record)) }, 200);
+    return c.json(
+      { data: records.map((record) => toApiKeyView(record, c.var.services.keys.currentTime())) },
+      200,
+    );
   })
   .openapi(getKey, async (c) => {
     const { id } = c.req.valid('param');
     const record = await c.var.services.keys.get(id);
     if (!record) throw missing(id);
-    return c.json(toApiKeyView(record), 200);
+    return c.json(toApiKeyView(record, c.var.services.keys.currentTime()), 200);
   })
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid('param');
     const record = await c.var.services.keys.revoke(id);
     if (!record) throw missing(id);
-    return c.json(toApiKeyView(record), 200);
+    return c.json(toApiKeyView(record, c.var.services.keys.currentTime()), 200);
   })
   .openapi(rotateKey, async (c) => {
     const { id } = c.req.valid('param');
@@ -129,5 +135,8 @@ export const adminKeyRoutes = new OpenAPIHono<AppEnv>()
     const created = await c.var.services.keys.rotate(id, parsed.data.grace_hours * 3_600_000);
     if (!created) throw missing(id);
     c.header('Cache-Control', 'no-store');
-    return c.json({ key: toApiKeyView(created.record), api_key: created.plaintext }, 201);
+    return c.json(
+      { key: toApiKeyView(created.record, c.var.services.keys.currentTime()), api_key: created.plaintext },
+      201,
+    );
   });

@@ -14,7 +14,7 @@ import {
 } from '../../../src/domain/ratelimit/limiter.js';
 import { RateLimitStoreError } from '../../../src/ports/rate-limit.js';
 import type { RateClass } from '../../../src/profiles.js';
-import { startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../../support/throwaway-redis.js';
 
 const TIMEOUT_MS = 50;
 /** Upper bound for any single call while Redis is dead or hung: the timeout plus a generous margin. */

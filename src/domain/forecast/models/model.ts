@@ -1,3 +1,5 @@
+import type { ModelName } from '../types.js';
+
 /** What a rate model may know about the series beyond the rates themselves. */
 export interface ModelContext {
   /** A weekly pattern was detected in the history before the first origin. */
@@ -9,7 +11,7 @@ export interface ModelContext {
  * missing, short uptime); models must skip them, never read them as zero.
  */
 export interface RateModel {
-  readonly name: import('../types.js').ModelName;
+  readonly name: ModelName;
   /** Fewest usable rates the model needs before an origin. */
   readonly minObservations: number;
   /**

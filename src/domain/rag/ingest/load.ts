@@ -1,0 +1,186 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDashboard } from './dashboard.js';
+import { detectEntityCodes, sortedUnique } from './entities.js';
+import { IngestError } from './errors.js';
+import { parseHtml } from './html.js';
+import { parseMarkdown } from './markdown.js';
+import type { SourceMetadata } from './metadata.js';
+import { parsePdf } from './pdf.js';
+import { SectionBuilder } from './section-builder.js';
+import type { DocFormat, DocType, LoadedDocument, Section } from './types.js';
+
+/** File extensions the loaders understand, and the format each one is read as. */
+export const SOURCE_EXTENSIONS: Readonly<Record<string, DocFormat>> = {
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.html': 'html',
+  '.htm': 'html',
+  '.txt': 'text',
+  '.pdf': 'pdf',
+  '.yaml': 'dashboard',
+  '.yml': 'dashboard',
+  '.json': 'dashboard',
+};
+
+/** Input of {@link loadDocument}: a path or URI naming the source, and its content. */
+export interface LoadDocumentInput {
+  /** File path; also the URI when `uri` is not given. */
+  path?: string;
+  /** Stable identifier recorded with the chunks (defaults to `path`). */
+  uri?: string;
+  content: Buffer | Uint8Array | string;
+  /** Document type; overrides metadata and the path-based guess. */
+  type?: 'runbook' | 'dashboard';
+  /** Source format; by default from the extension, else sniffed from the content. */
+  format?: DocFormat;
+}
+
+const ES_MARKERS = new Set(['el', 'la', 'los', 'las', 'que', 'y', 'en', 'un', 'una', 'para', 'por', 'con', 'del']);
+const EN_MARKERS = new Set(['the', 'and', 'of', 'to', 'is', 'in', 'for', 'that', 'with', 'on', 'are', 'be']);
+
+/** Guesses `en` or `es` from common function words; undefined when the text is too short to tell. */
+export function guessLanguage(text: string): string | undefined {
+  let spanish = 0;
+  let english = 0;
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  for (const word of words.slice(0, 3000)) {
+    if (ES_MARKERS.has(word)) spanish++;
+    if (EN_MARKERS.has(word)) english++;
+  }
+  if (spanish + english < 5) return undefined;
+  return spanish > english ? 'es' : 'en';
+}
+
+function formatOf(input: LoadDocumentInput, name: string, bytes: Uint8Array | undefined, text: string): DocFormat {
+  if (input.format) return input.format;
+  if (input.type === 'dashboard') return 'dashboard';
+  const extension = path.extname(name).toLowerCase();
+  const byExtension = SOURCE_EXTENSIONS[extension];
+  if (byExtension) return byExtension;
+  if (extension && /^\.[a-z0-9]+$/.test(extension)) {
+    throw new IngestError(name, 'unsupported_format', `unsupported file type "${extension}"`);
+  }
+  if (bytes && bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-') return 'pdf';
+  if (/^\s*(<!doctype html|<html|<body|<h[1-6][\s>])/i.test(text)) return 'html';
+  return 'markdown';
+}
+
+function decodeText(bytes: Uint8Array, file: string): string {
+  if (bytes.includes(0)) throw new IngestError(file, 'malformed', 'binary content (NUL bytes) in a text format');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new IngestError(file, 'malformed', 'text is not valid UTF-8', { cause: error });
+  }
+}
+
+function normaliseText(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+}
+
+function parseText(source: string): Section[] {
+  const builder = new SectionBuilder();
+  source.split('\n').forEach((raw, index) => {
+    const text = raw.replace(/\s+$/, '');
+    if (text.trim()) builder.line('paragraph', { text, line: index + 1 });
+    else builder.endBlock();
+  });
+  return builder.finish();
+}
+
+function docTypeOf(input: LoadDocumentInput, format: DocFormat, metadata: SourceMetadata, uri: string): DocType {
+  if (input.type) return input.type;
+  if (format === 'dashboard') return 'dashboard';
+  if (metadata.docType) return metadata.docType;
+  return /runbook/i.test(uri) ? 'runbook' : 'document';
+}
+
+function titleFromName(name: string): string {
+  return path.basename(name, path.extname(name)) || name;
+}
+
+/**
+ * Parses one source (Markdown, HTML, plain text, PDF or a dashboard description) into a
+ * {@link LoadedDocument}. Throws {@link IngestError} naming the file when the input is malformed, invalid or
+ * has no text.
+ */
+export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocument> {
+  const uri = input.uri ?? input.path;
+  if (!uri) throw new IngestError('(unnamed)', 'unreadable', 'a path or uri is required');
+  const name = input.path ?? uri;
+  const bytes = typeof input.content === 'string' ? undefined : input.content;
+  const sniff = bytes ? Buffer.from(bytes.subarray(0, 256)).toString('latin1') : input.content.toString();
+  const format = formatOf(input, name, bytes, sniff);
+
+  let metadata: SourceMetadata = { tags: [], sites: [], assets: [] };
+  let title: string | undefined;
+  let sections: Section[];
+  if (format === 'pdf') {
+    if (!bytes) throw new IngestError(uri, 'malformed', 'PDF content must be given as bytes');
+    const parsed = await parsePdf(bytes, uri);
+    title = parsed.title;
+    sections = parsed.sections;
+  } else {
+    const text = normaliseText(typeof input.content === 'string' ? input.content : decodeText(input.content, uri));
+    if (format === 'markdown') {
+      const parsed = parseMarkdown(text, uri);
+      metadata = parsed.metadata;
+      title = metadata.title ?? parsed.firstHeading;
+      sections = parsed.sections;
+    } else if (format === 'html') {
+      const parsed = parseHtml(text, uri);
+      metadata = parsed.metadata;
+      title = metadata.title ?? parsed.title;
+      sections = parsed.sections;
+    } else if (format === 'dashboard') {
+      const parsed = parseDashboard(text, uri);
+      const { dashboard } = parsed;
+      metadata = {
+        title: dashboard.report,
+        tags: dashboard.tags,
+        sites: dashboard.sites,
+        assets: dashboard.assets,
+        docType: 'dashboard',
+        language: dashboard.language,
+      };
+      title = dashboard.report;
+      sections = parsed.sections;
+    } else {
+      sections = parseText(text);
+    }
+  }
+  if (!sections.some((section) => section.text.trim())) {
+    throw new IngestError(uri, 'empty', 'no text content to index');
+  }
+
+  const fullText = sections.map((section) => [...section.headingPath, section.text].join('\n')).join('\n');
+  const detected = detectEntityCodes(`${title ?? ''}\n${fullText}`);
+  const language = metadata.language ?? guessLanguage(fullText);
+  return {
+    uri,
+    title: title?.trim() || titleFromName(name),
+    docType: docTypeOf(input, format, metadata, uri),
+    format,
+    ...(language ? { language } : {}),
+    tags: sortedUnique(metadata.tags),
+    sites: sortedUnique([...metadata.sites, ...detected.sites]),
+    assets: sortedUnique([...metadata.assets, ...detected.assets]),
+    sections,
+  };
+}
+
+/** Reads a file and loads it with {@link loadDocument}; unreadable files raise {@link IngestError}. */
+export async function loadFile(
+  filePath: string,
+  options: Omit<LoadDocumentInput, 'path' | 'content'> = {},
+): Promise<LoadedDocument> {
+  let content: Buffer;
+  try {
+    content = await readFile(filePath);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new IngestError(filePath, 'unreadable', `cannot read file: ${detail}`, { cause: error });
+  }
+  return loadDocument({ ...options, path: filePath, content });
+}

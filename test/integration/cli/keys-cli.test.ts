@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../../src/cli/command.js';
+import { main } from '../../../src/cli/main.js';
+import { startServer } from '../../../src/server.js';
+import { testEnv } from '../../support/services.js';
+
+function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    interactive: false,
+    out: (line) => void stdout.push(line),
+    err: (line) => void stderr.push(line),
+  };
+}
+
+describe('datalive keys', () => {
+  it('manages keys through the running embedded server, then directly once it has stopped', async () => {
+    const env = testEnv({ PORT: '0', HOST: '127.0.0.1' });
+    const server = await startServer(env);
+    let stopped = false;
+    try {
+      const create = captureIo();
+      const code = await main(
+        [
+          'keys',
+          'create',
+          '--name',
+          'powerbi',
+          '--scopes',
+          'insights:read',
+          '--tier',
+          'powerbi',
+          '--expires',
+          '30d',
+          '--json',
+        ],
+        create,
+        env,
+      );
+      expect(code, create.stderr.join('\n')).toBe(0);
+      const created = JSON.parse(create.stdout.join('\n')) as {
+        key: { id: string; scopes: string[] };
+        api_key: string;
+      };
+      expect(created.key.scopes).toEqual(['insights:read']);
+
+      const admin = captureIo();
+      await main(['keys', 'create', '--name', 'ops', '--scopes', 'admin', '--json'], admin, env);
+      const adminKey = (JSON.parse(admin.stdout.join('\n')) as { api_key: string }).api_key;
+      const listed = await fetch(`${server.url}/admin/keys`, {
+        headers: { Authorization: `Bearer ${adminKey}` },
+      });
+      expect(listed.status).toBe(200);
+      const names = ((await listed.json()) as { data: Array<{ name: string }> }).data.map((key) => key.name);
+      expect(names).toEqual(expect.arrayContaining(['powerbi', 'ops', 'local-admin']));
+
+      const revoke = captureIo();
+      expect(await main(['keys', 'revoke', created.key.id], revoke, env)).toBe(0);
+      expect(revoke.stdout.join('\n')).toContain(`revoked ${created.key.id}`);
+
+      await server.shutdown('test');
+      stopped = true;
+      const list = captureIo();
+      expect(await main(['keys', 'list', '--json'], list, env)).toBe(0);
+      const keys = JSON.parse(list.stdout.join('\n')) as Array<{ id: string; status: string }>;
+      expect(keys.find((key) => key.id === created.key.id)?.status).toBe('revoked');
+      expect(JSON.stringify(keys)).not.toContain(created.api_key);
+    } finally {
+      if (!stopped) await server.shutdown('test');
+    }
+  });
+
+  it('explains wrong usage with exit code 2', async () => {
+    const io = captureIo();
+    expect(await main(['keys', 'create', '--name', 'x', '--scopes', 'root'], io, testEnv())).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/unknown scope "root"/);
+    const bad = captureIo();
+    expect(
+      await main(['keys', 'create', '--name', 'x', '--scopes', 'admin', '--expires', 'soon'], bad, testEnv()),
+    ).toBe(2);
+    expect(bad.stderr.join('\n')).toMatch(/--expires must look like/);
+  });
+});
