@@ -174,7 +174,6 @@ type ProductSeries = Record<DemoProductId, Float64Array>;
 
 interface WellSeries {
   profile: WellProfile;
-  siteId: string;
   base: ProductSeries;
   plan: ProductSeries;
   downHours: Float64Array;
@@ -188,7 +187,6 @@ interface Outage {
   wellIds: readonly string[];
   firstDay: number;
   lastDay: number;
-  startHour: number;
   hoursPerDay: number;
   startTs: string;
   endTs: string;
@@ -329,7 +327,7 @@ function buildWellSeries(context: Context, profile: WellProfile): WellSeries {
     }
     estimated[index] = quality() < ESTIMATED_PROBABILITY ? 1 : 0;
   }
-  return { profile, siteId: siteOfAsset(wellId), base, plan, downHours: new Float64Array(days), estimated };
+  return { profile, base, plan, downHours: new Float64Array(days), estimated };
 }
 
 /** The budget: potential at mid-month (no noise, no unforeseen trend) × a per-year bias × availability. */
@@ -370,7 +368,6 @@ function incidentOutages(context: Context): Outage[] {
       wellIds,
       firstDay,
       lastDay,
-      startHour: incident.start_hour,
       cause: incident.cause_code,
     };
     if (incident.kind === 'compressor_trip') {
@@ -557,7 +554,6 @@ function singleDayOutage(
     ...ids,
     firstDay: dayIndex,
     lastDay: dayIndex,
-    startHour,
     hoursPerDay: hours,
     startTs: formatTimestamp(day, startHour),
     endTs: formatTimestamp(day, startHour + hours),
