@@ -33,6 +33,13 @@ const schema = z.object({
   PORT: port.default(3000),
   DATALIVE_DATA_DIR: z.string().min(1).default('./.datalive'),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_HOST: optionalText,
+  DATABASE_PORT: port.default(5432),
+  DATABASE_NAME: optionalText,
+  DATABASE_USER: optionalText,
+  DATABASE_PASSWORD: optionalText,
+  DATABASE_SSL: bool.default(false),
+  RATE_LIMIT_PROFILE: z.enum(ENVIRONMENTS).optional(),
   DATABASE_POOL_MAX: positiveInt.max(200).default(10),
   MIGRATE_ON_START: bool.optional(),
   WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
@@ -152,9 +159,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(lines.join('; '));
   }
   const vars = parsed.data;
-  const profile = applyRateLimitOverrides(PROFILES[vars.DATALIVE_ENV], vars.RATE_LIMIT_OVERRIDES);
+  const baseProfile = PROFILES[vars.DATALIVE_ENV];
+  const rateProfile = PROFILES[vars.RATE_LIMIT_PROFILE ?? vars.DATALIVE_ENV];
+  const profile = applyRateLimitOverrides({ ...baseProfile, rateLimits: rateProfile.rateLimits }, vars.RATE_LIMIT_OVERRIDES);
   const dataDir = path.resolve(vars.DATALIVE_DATA_DIR);
-  const embedded = vars.DATABASE_URL === undefined;
+  const databaseUrl = vars.DATABASE_URL ?? assembleDatabaseUrl(vars);
+  const embedded = databaseUrl === undefined;
 
   if (vars.WAREHOUSE === 'snowflake') {
     for (const name of ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER'] as const) {
@@ -188,7 +198,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         }
       : {
           mode: 'external',
-          url: vars.DATABASE_URL as string,
+          url: databaseUrl as string,
           poolMax: vars.DATABASE_POOL_MAX,
           migrateOnStart: vars.MIGRATE_ON_START ?? false,
         },
@@ -297,4 +307,21 @@ export function applyRateLimitOverrides(
     }
   }
   return { ...profile, rateLimits };
+}
+
+/**
+ * Builds `DATABASE_URL` from parts (ECS injects the Aurora user and password as secrets, host and name
+ * as plain variables). Returns undefined when no host is given.
+ */
+function assembleDatabaseUrl(vars: EnvVars): string | undefined {
+  if (!vars.DATABASE_HOST) return undefined;
+  for (const name of ['DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD'] as const) {
+    if (!vars[name]) throw new ConfigError(`invalid ${name}: required when DATABASE_HOST is set`);
+  }
+  const url = new URL(`postgres://${vars.DATABASE_HOST}:${vars.DATABASE_PORT}`);
+  url.username = encodeURIComponent(vars.DATABASE_USER as string);
+  url.password = encodeURIComponent(vars.DATABASE_PASSWORD as string);
+  url.pathname = `/${encodeURIComponent(vars.DATABASE_NAME as string)}`;
+  if (vars.DATABASE_SSL) url.searchParams.set('sslmode', 'require');
+  return url.toString();
 }

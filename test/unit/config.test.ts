@@ -45,6 +45,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db' })).not.toThrow(/hunter2/);
   });
 
+  it('assembles DATABASE_URL from parts, encoding the password', () => {
+    const config = loadConfig({
+      DATABASE_HOST: 'db.internal',
+      DATABASE_NAME: 'datalive',
+      DATABASE_USER: 'app',
+      DATABASE_PASSWORD: 'p@ss/word',
+    });
+    expect(config.database.mode).toBe('external');
+    expect(config.database.mode === 'external' && config.database.url).toBe(
+      'postgres://app:p%40ss%2Fword@db.internal:5432/datalive',
+    );
+    expect(() => loadConfig({ DATABASE_HOST: 'db.internal' })).toThrow(/^invalid DATABASE_NAME: required/);
+  });
+
+  it('takes the rate-limit profile from RATE_LIMIT_PROFILE when set', () => {
+    const config = loadConfig({ DATALIVE_ENV: 'qa', RATE_LIMIT_PROFILE: 'prod' });
+    expect(config.profile.ragSchema).toBe('rag_qa');
+    expect(config.profile.rateLimits.standard.insights.limit).toBe(1200);
+  });
+
   it('uses an external pool when DATABASE_URL is set', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://localhost/test', DATABASE_POOL_MAX: '7' });
     expect(config.database).toMatchObject({ mode: 'external', poolMax: 7, migrateOnStart: false });
