@@ -12,6 +12,11 @@ import { requestId } from './http/middleware/request-id.js';
 import { ProblemError, problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
 import { healthRoutes } from './routes/health.js';
+import { anomaliesRoute } from './routes/insights/anomalies.js';
+import { catalogRoute } from './routes/insights/catalog.js';
+import { dailyRoute } from './routes/insights/daily.js';
+import { digestRoute } from './routes/insights/digest.js';
+import { varianceRoute } from './routes/insights/variance.js';
 import type { Services } from './services.js';
 
 /** Options for {@link createApp}. */
@@ -61,9 +66,16 @@ export function createApp(services: Services, options: AppOptions = {}) {
     rateLimit({ limiter: services.limiter, profile: config.profile, rateClass });
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
+  app.use('/insights', authenticate, requireScope('insights:read'), limit('insights'));
+  app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
 
   app.route('/', healthRoutes);
   app.route('/', adminKeyRoutes);
+  app.route('/', catalogRoute);
+  app.route('/', dailyRoute);
+  app.route('/', varianceRoute);
+  app.route('/', anomaliesRoute);
+  app.route('/', digestRoute);
 
   app.notFound(handleNotFound);
   app.onError(handleError);

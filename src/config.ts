@@ -84,6 +84,7 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.max(120_000).default(25_000),
   SEED_DEMO: bool.default(true),
   AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
+  FORECAST_MODEL_VERSION: optionalText,
   INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
 });
 
@@ -133,6 +134,8 @@ export interface Config {
   shutdownGraceMs: number;
   auditRetentionDays: number;
   insightsCacheTtlMs: number;
+  /** FORECAST_DAILY model version to read; the newest present when unset. */
+  forecastModelVersion: string | undefined;
 }
 
 /** Raised when the environment is invalid; its message is one line naming the variable. */
@@ -161,7 +164,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const vars = parsed.data;
   const baseProfile = PROFILES[vars.DATALIVE_ENV];
   const rateProfile = PROFILES[vars.RATE_LIMIT_PROFILE ?? vars.DATALIVE_ENV];
-  const profile = applyRateLimitOverrides({ ...baseProfile, rateLimits: rateProfile.rateLimits }, vars.RATE_LIMIT_OVERRIDES);
+  const profile = applyRateLimitOverrides(
+    { ...baseProfile, rateLimits: rateProfile.rateLimits },
+    vars.RATE_LIMIT_OVERRIDES,
+  );
   const dataDir = path.resolve(vars.DATALIVE_DATA_DIR);
   const databaseUrl = vars.DATABASE_URL ?? assembleDatabaseUrl(vars);
   const embedded = databaseUrl === undefined;
@@ -253,6 +259,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
+    forecastModelVersion: vars.FORECAST_MODEL_VERSION,
   };
 }
 

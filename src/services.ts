@@ -9,6 +9,8 @@ import { migrate } from './adapters/postgres/migrate.js';
 import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-store.js';
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
+import { loadSemanticModel } from './domain/insights/semantic.js';
+import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
 import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
 import type { RateLimitStore } from './ports/rate-limit.js';
@@ -22,6 +24,7 @@ export interface Services {
   db: Database;
   warehouse: Warehouse;
   keys: KeyService;
+  insights: InsightsService;
   rateLimitStore: RateLimitStore;
   limiter: RateLimiter;
   /** In-process store counting failed authentications per client IP (never shared, never Redis). */
@@ -64,6 +67,12 @@ export async function buildServices(
 
     const warehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
     if (!overrides.warehouse) closers.push(() => warehouse.close());
+
+    const insights = new InsightsService(warehouse, loadSemanticModel(), {
+      cacheTtlMs: config.insightsCacheTtlMs,
+      forecastVersion: config.forecastModelVersion,
+      now: overrides.now,
+    });
 
     const keys = new KeyService(new PostgresKeyStore(db.pool), {
       env: config.env,
@@ -151,6 +160,7 @@ export async function buildServices(
       db,
       warehouse,
       keys,
+      insights,
       rateLimitStore,
       limiter,
       authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),

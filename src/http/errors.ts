@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
+import { DomainError } from '../domain/errors.js';
 import { WarehouseError } from '../ports/warehouse.js';
 import type { AppEnv } from './context.js';
 import { type ProblemCode, ProblemError, problemResponse } from './problem.js';
@@ -32,6 +33,7 @@ export function validationProblem(error: ZodError, target: string): ProblemError
 /** Maps any thrown value to a problem; unknown errors become a logged 500 without internals. */
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (error instanceof DomainError) return new ProblemError(error.code, error.message, error.extras);
   if (error instanceof WarehouseError) {
     if (error.failure === 'timeout')
       return new ProblemError('dependency_timeout', 'The warehouse did not answer in time.');

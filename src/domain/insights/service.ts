@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type { Warehouse } from '../../ports/warehouse.js';
+import { addDays, daysBetween, isIsoDate } from '../dates.js';
+import { DomainError } from '../errors.js';
+import { type Anomaly, detectAnomalies, type Sensitivity } from './anomalies.js';
+import { type Catalog, readCatalog, readDataVersion } from './catalog.js';
+import { type DailyCursor, type DailyPage, readDailyPage } from './daily.js';
+import { buildDigest, type DigestInsight } from './digest.js';
+import type { InsightFilters } from './query.js';
+import type { SemanticModel } from './semantic.js';
+import { type Comparison, computeVariance, type VarianceBy, type VarianceResult } from './variance.js';
+
+/** Longest range one request may cover. */
+export const MAX_RANGE_DAYS = 1096;
+
+/** Filters as a request states them (ids, not yet validated). */
+export interface FilterInput {
+  date?: string;
+  from?: string;
+  to?: string;
+  site?: readonly string[];
+  asset?: readonly string[];
+  product?: readonly string[];
+}
+
+/** Options for {@link InsightsService}. */
+export interface InsightsServiceOptions {
+  /** How long cached results live at most. */
+  cacheTtlMs: number;
+  /** How often the data version is re-read (new loads invalidate caches within this bound). */
+  versionCheckMs?: number;
+  cacheEntries?: number;
+  /** Forecast model version to read from FORECAST_DAILY; the newest present when absent. */
+  forecastVersion?: string;
+  now?: () => number;
+}
+
+interface CacheEntry {
+  value: unknown;
+  storedAt: number;
+}
+
+/**
+ * The insights domain: validates filters against the catalog and the key's site allow-list, runs the
+ * compiled queries and caches results per data version. No HTTP here.
+ */
+export class InsightsService {
+  private catalogState: { catalog: Catalog; checkedAt: number } | undefined;
+  private catalogLoading: Promise<Catalog> | undefined;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    readonly model: SemanticModel,
+    private readonly options: InsightsServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The catalog, re-validated against the data version at most every `versionCheckMs`. */
+  async catalog(): Promise<Catalog> {
+    const state = this.catalogState;
+    const checkEvery = this.options.versionCheckMs ?? 15_000;
+    if (state && this.now() - state.checkedAt < checkEvery) return state.catalog;
+    this.catalogLoading ??= (async () => {
+      try {
+        if (state && (await readDataVersion(this.warehouse)) === state.catalog.dataVersion) {
+          this.catalogState = { catalog: state.catalog, checkedAt: this.now() };
+          return state.catalog;
+        }
+        const catalog = await readCatalog(this.warehouse, this.model);
+        this.cache.clear();
+        this.catalogState = { catalog, checkedAt: this.now() };
+        return catalog;
+      } finally {
+        this.catalogLoading = undefined;
+      }
+    })();
+    return this.catalogLoading;
+  }
+
+  /** Forecast version used for warehouse forecasts, or null when none is loaded. */
+  async forecastVersion(): Promise<string | null> {
+    return this.options.forecastVersion ?? (await this.catalog()).forecastVersions[0] ?? null;
+  }
+
+  /**
+   * Validates a request's filters: dates real and ordered, range bounded, members known, sites within
+   * the allow-list (asking for a forbidden site is 403; no site means "all allowed sites").
+   */
+  async resolveFilters(
+    input: FilterInput,
+    allowedSites: readonly string[] | null,
+    defaults: { range: 'last_day' | 'last_30_days' | 'none'; defaultProduct?: boolean },
+  ): Promise<InsightFilters> {
+    const catalog = await this.catalog();
+    const asOf = catalog.asOf;
+    let from = input.from;
+    let to = input.to;
+    if (input.date) {
+      if (input.from || input.to)
+        throw new DomainError('invalid_parameter', 'Use either date or from/to, not both.', {
+          param: 'date',
+        });
+      from = input.date;
+      to = input.date;
+    }
+    for (const [param, value] of [
+      ['date', input.date],
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (value !== undefined && !isIsoDate(value)) {
+        throw new DomainError('invalid_parameter', `${param} must be a calendar date in YYYY-MM-DD form.`, {
+          param,
+        });
+      }
+    }
+    if (!from && !to) {
+      if (defaults.range === 'none' || !asOf) {
+        throw new DomainError('invalid_parameter', 'Give date or from and to.', { param: 'from' });
+      }
+      to = asOf;
+      from = defaults.range === 'last_day' ? asOf : addDays(asOf, -29);
+    }
+    from ??= to as string;
+    to ??= from;
+    if (to < from)
+      throw new DomainError('invalid_parameter', `to (${to}) is before from (${from}).`, { param: 'to' });
+    if (daysBetween(from, to) > MAX_RANGE_DAYS) {
+      throw new DomainError('invalid_parameter', `The range may cover at most ${MAX_RANGE_DAYS} days.`, {
+        param: 'to',
+      });
+    }
+    const check = (
+      param: 'site' | 'asset' | 'product',
+      values: readonly string[] | undefined,
+      known: readonly { id: string }[],
+    ) => {
+      if (!values) return undefined;
+      for (const value of values) {
+        if (!known.some((member) => member.id === value)) {
+          throw new DomainError('unknown_member', `Unknown ${param} "${value.slice(0, 80)}".`, { param });
+        }
+      }
+      return [...new Set(values)];
+    };
+    const sites = check('site', input.site, catalog.sites);
+    const assets = check('asset', input.asset, catalog.assets);
+    let products = check('product', input.product, catalog.products);
+    if (!products && defaults.defaultProduct) {
+      const fallback =
+        catalog.products.find((product) => product.id === this.model.default_product) ?? catalog.products[0];
+      products = fallback ? [fallback.id] : [];
+    }
+    if (allowedSites) {
+      const forbidden = sites?.find((site) => !allowedSites.includes(site));
+      if (forbidden)
+        throw new DomainError('site_forbidden', `This key may not read site ${forbidden}.`, {
+          param: 'site',
+        });
+      const forbiddenAsset = assets?.find(
+        (asset) =>
+          !allowedSites.includes(catalog.assets.find((member) => member.id === asset)?.site_id ?? ''),
+      );
+      if (forbiddenAsset) {
+        throw new DomainError('site_forbidden', `This key may not read asset ${forbiddenAsset}.`, {
+          param: 'asset',
+        });
+      }
+    }
+    return { from, to, sites, assets, products, allowedSites };
+  }
+
+  /** One page of daily rows. */
+  daily(
+    filters: InsightFilters,
+    page: { limit: number; after: DailyCursor | null },
+  ): Promise<Cached<DailyPage>> {
+    return this.cached(['daily', filters, page], async () => {
+      const catalog = await this.catalog();
+      return readDailyPage(this.warehouse, this.model, filters, {
+        ...page,
+        forecastVersion: await this.forecastVersion(),
+        units: new Map(catalog.products.map((product) => [product.id, product.unit])),
+      });
+    });
+  }
+
+  /** Variance with contributors. */
+  variance(filters: InsightFilters, compare: Comparison, by: VarianceBy): Promise<Cached<VarianceResult>> {
+    return this.cached(['variance', filters, compare, by], async () =>
+      computeVariance(this.warehouse, this.model, await this.catalog(), filters, {
+        compare,
+        by,
+        forecastVersion: await this.forecastVersion(),
+      }),
+    );
+  }
+
+  /** Anomalies in range. */
+  anomalies(
+    filters: InsightFilters,
+    sensitivity: Sensitivity,
+  ): Promise<Cached<{ anomalies: Anomaly[]; queryIds: string[] }>> {
+    return this.cached(['anomalies', filters, sensitivity], async () =>
+      detectAnomalies(this.warehouse, this.model, await this.catalog(), filters, sensitivity),
+    );
+  }
+
+  /** The day's digest. */
+  digest(
+    filters: InsightFilters,
+    date: string,
+  ): Promise<Cached<{ insights: DigestInsight[]; queryIds: string[] }>> {
+    const product = filters.products?.[0] ?? this.model.default_product;
+    return this.cached(['digest', filters, date], async () =>
+      buildDigest(this.warehouse, this.model, await this.catalog(), { ...filters, product }, date),
+    );
+  }
+
+  private async cached<T>(keyParts: unknown[], compute: () => Promise<T>): Promise<Cached<T>> {
+    const catalog = await this.catalog();
+    const key = createHash('sha256')
+      .update(JSON.stringify([catalog.dataVersion, ...keyParts]))
+      .digest('base64url');
+    const hit = this.cache.get(key);
+    const now = this.now();
+    if (hit && now - hit.storedAt < this.options.cacheTtlMs) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return { value: hit.value as T, cacheHit: true, etag: `"${key.slice(0, 27)}"`, asOf: catalog.asOf };
+    }
+    const value = await compute();
+    this.cache.set(key, { value, storedAt: now });
+    const limit = this.options.cacheEntries ?? 2_000;
+    while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);
+    return { value, cacheHit: false, etag: `"${key.slice(0, 27)}"`, asOf: catalog.asOf };
+  }
+}
+
+/** A result with its cache metadata; the ETag is derived from the data version and the query. */
+export interface Cached<T> {
+  value: T;
+  cacheHit: boolean;
+  etag: string;
+  asOf: string | null;
+}

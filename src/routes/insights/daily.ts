@@ -1,0 +1,78 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { DailyCursor } from '../../domain/insights/daily.js';
+import type { AppEnv } from '../../http/context.js';
+import {
+  csvResponse,
+  decodeCursor,
+  encodeCursor,
+  nextLink,
+  notModified,
+  queryFingerprint,
+} from '../../http/delivery.js';
+import { authErrors, keySecurity } from '../../http/openapi.js';
+import {
+  DAILY_COLUMNS,
+  DailyRowSchema,
+  LinksSchema,
+  MetaSchema,
+  PagingQuery,
+  RangeQuery,
+} from './schemas.js';
+
+const DailyResponseSchema = z
+  .object({ data: z.array(DailyRowSchema), meta: MetaSchema, links: LinksSchema })
+  .openapi('DailyResponse');
+
+const route = createRoute({
+  method: 'get',
+  path: '/insights/daily',
+  tags: ['insights'],
+  summary: 'Daily actual, plan, forecast and variance per date × asset × product',
+  description:
+    'Flat rows ordered by date, asset and product; paged with `limit` and `links.next`; `format=csv` returns the same columns. Without dates: the last day with data.',
+  security: keySecurity,
+  request: { query: z.object({ ...RangeQuery, ...PagingQuery }) },
+  responses: {
+    200: {
+      description: 'A page of rows.',
+      content: {
+        'application/json': { schema: DailyResponseSchema },
+        'text/csv': { schema: z.string().openapi({ description: `Columns: ${DAILY_COLUMNS.join(', ')}` }) },
+      },
+    },
+    304: { description: 'Not modified (ETag matched).' },
+    ...authErrors,
+  },
+});
+
+const isCursor = (value: unknown): value is DailyCursor =>
+  Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string');
+
+/** `GET /insights/daily`. */
+export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
+  const query = c.req.valid('query');
+  const { insights } = c.var.services;
+  const fingerprint = queryFingerprint(c);
+  const after = decodeCursor(query.cursor, fingerprint, isCursor);
+  const filters = await insights.resolveFilters(query, c.var.principal.siteAllowlist, { range: 'last_day' });
+  const result = await insights.daily(filters, { limit: query.limit, after });
+  c.get('event').cache_hit = result.cacheHit;
+  const cached = notModified(c, `${result.etag.slice(0, -1)}-${query.format}"`);
+  if (cached) return cached;
+  const page = result.value;
+  if (query.format === 'csv') return csvResponse(c, 'daily', DAILY_COLUMNS, page.rows);
+  return c.json(
+    {
+      data: page.rows,
+      meta: {
+        as_of: result.asOf,
+        count: page.rows.length,
+        query_ids: [page.queryId],
+        cache_hit: result.cacheHit,
+        quality_flags: page.quality,
+      },
+      links: { next: nextLink(c, page.next ? encodeCursor(page.next, fingerprint) : null) },
+    },
+    200,
+  );
+});
