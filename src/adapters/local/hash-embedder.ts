@@ -124,30 +124,22 @@ export function foldAccents(text: string): string {
  * Both sides are stemmed when the table is built, so inflected forms match too. The English term is added
  * next to the original one, which lets Spanish questions reach English documents.
  */
-const ALIASES: Readonly<Record<string, string>> = {
-  alerta: 'alert',
+const ALIASES: Readonly<Record<string, string | readonly string[]>> = {
   aviso: 'alert',
   disco: 'disk',
-  lleno: 'full',
-  llena: 'full',
-  llenar: 'fill',
-  llenando: 'filling',
+  lleno: ['full', 'fill'],
   espacio: 'space',
   libre: 'free',
-  memoria: 'memory',
-  certificado: 'certificate',
   caducar: 'expire',
   caducado: 'expired',
   caducidad: 'expiration',
   vencer: 'expire',
   vencido: 'expired',
   vencimiento: 'expiration',
-  renovar: 'renew',
-  renovacion: 'renewal',
+  renovar: ['renew', 'renewal'],
   cola: 'queue',
   trabajo: 'job',
   tarea: 'job',
-  datos: 'data',
   conexion: 'connection',
   bloqueo: 'lock',
   bloquear: 'lock',
@@ -160,12 +152,10 @@ const ALIASES: Readonly<Record<string, string>> = {
   registro: 'log',
   bitacora: 'log',
   tasa: 'rate',
-  latencia: 'latency',
   lento: 'slow',
   lenta: 'slow',
   lentitud: 'slow',
-  caida: 'outage',
-  caido: 'down',
+  caido: ['down', 'outage'],
   inaccesible: 'unavailable',
   disponible: 'available',
   reiniciar: 'restart',
@@ -179,7 +169,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   valvula: 'valve',
   cierre: 'shut',
   cerrar: 'close',
-  emergencia: 'emergency',
   incendio: 'fire',
   fuego: 'fire',
   llama: 'flame',
@@ -188,17 +177,13 @@ const ALIASES: Readonly<Record<string, string>> = {
   bomba: 'pump',
   agua: 'water',
   deteccion: 'detection',
-  detectar: 'detect',
-  detector: 'detector',
   plataforma: 'platform',
   produccion: 'production',
   seguridad: 'safety',
-  fallo: 'failure',
-  falla: 'failure',
+  fallo: 'fail',
+  falla: 'fail',
   fallar: 'fail',
-  fallando: 'failing',
   informe: 'report',
-  reportar: 'report',
   notificar: 'notify',
   dia: 'day',
   huracan: 'hurricane',
@@ -222,7 +207,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   envio: 'send',
   guardia: 'call',
   gravedad: 'severity',
-  severidad: 'severity',
   restaurar: 'restore',
   restauracion: 'restoration',
   proyecto: 'project',
@@ -233,10 +217,8 @@ const ALIASES: Readonly<Record<string, string>> = {
   respaldo: 'backup',
   instantanea: 'snapshot',
   corrupcion: 'corruption',
-  corrupto: 'corrupt',
   danado: 'corrupted',
   indice: 'index',
-  limite: 'limit',
   carga: 'load',
   balanceador: 'balancer',
   proveedor: 'vendor',
@@ -250,7 +232,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   drenar: 'drain',
   acordonar: 'cordon',
   objetivo: 'target',
-  metrica: 'metric',
   agotar: 'exhaust',
   agotado: 'exhausted',
   cuota: 'quota',
@@ -263,12 +244,10 @@ const ALIASES: Readonly<Record<string, string>> = {
   tuberia: 'pipeline',
   oleoducto: 'pipeline',
   gasoducto: 'pipeline',
-  minuto: 'minute',
   segundo: 'second',
   semana: 'week',
   plazo: 'period',
   fabricante: 'manufacturer',
-  equipo: 'equipment',
   monitorear: 'monitor',
   monitoreo: 'monitor',
   monitorizar: 'monitor',
@@ -286,19 +265,70 @@ const ALIASES: Readonly<Record<string, string>> = {
   ampliar: 'expand',
   aumentar: 'increase',
   grupo: 'pool',
-  degradado: 'degraded',
   matriz: 'array',
-  replica: 'replica',
   usuario: 'user',
   clave: 'key',
   contrasena: 'password',
   red: 'network',
   nube: 'cloud',
-  error: 'error',
   escrito: 'writing',
+  energia: 'power',
+  electrico: 'power',
+  corte: 'outage',
+  apagon: 'blackout',
+  abrir: 'open',
+  apertura: 'opening',
+  estable: 'stable',
+  umbral: 'threshold',
+  variacion: 'variance',
+  desviacion: 'deviation',
+  gerente: 'manager',
+  jefe: 'manager',
+  programado: 'planned',
+  programada: 'planned',
+  planificado: 'planned',
+  hito: 'milestone',
+  reduccion: 'reduction',
+  desempeno: 'performance',
+  rendimiento: 'performance',
+  pronostico: 'forecast',
+  prevision: 'forecast',
+  declive: 'decline',
+  yacimiento: 'reservoir',
+  reservorio: 'reservoir',
+  separador: 'separator',
+  hidrato: 'hydrate',
+  nivel: 'level',
+  liquido: 'liquid',
+  compresor: 'compressor',
+  disparo: 'trip',
+  disparar: 'trip',
+  descarga: 'discharge',
+  caudal: 'flow',
+  flujo: 'flow',
+  perdida: 'loss',
+  diferido: 'deferred',
+  diferimiento: 'deferment',
+  turno: 'shift',
+  sitio: 'site',
+  linea: 'line',
+  tanque: 'tank',
+  inyeccion: 'injection',
+  metanol: 'methanol',
+  fuga: 'leak',
+  sello: 'seal',
+  diario: 'daily',
+  diaria: 'daily',
+  mensual: 'monthly',
+  disponibilidad: 'availability',
+  paro: 'shutdown',
+  rearrancar: 'restart',
+  rearranque: 'restart',
+  restablecer: 'reset',
   db: 'database',
   app: 'application',
-  malfunction: 'failure',
+  malfunction: 'fail',
+  failure: 'fail',
   k8s: 'kubernetes',
   cert: 'certificate',
   postgresql: 'postgres',
@@ -319,20 +349,20 @@ const PHRASES: readonly [RegExp, string][] = [
   [/\bequilibrador(?:es)? de carga\b/gi, 'load balancer'],
 ];
 
-const STEMMED_ALIASES = new Map<string, string>();
+const STEMMED_ALIASES = new Map<string, readonly string[]>();
 for (const [term, english] of Object.entries(ALIASES)) {
   const from = stem(term);
-  const to = stem(english);
-  if (from !== to) STEMMED_ALIASES.set(from, to);
+  const targets = (typeof english === 'string' ? [english] : english).map(stem).filter((to) => to !== from);
+  if (targets.length > 0) STEMMED_ALIASES.set(from, targets);
 }
 
 const COMPOUND = /[\p{L}\p{N}]+(?:[-_./][\p{L}\p{N}]+)*/gu;
 
-/** One analysed word: its lower-case form, its stem and, when known, the English stem it aliases. */
+/** One analysed word: its lower-case form, its stem and, when known, the English stems it stands for. */
 export interface AnalysedWord {
-  word: string;
-  stem: string;
-  alias?: string;
+  readonly word: string;
+  readonly stem: string;
+  readonly aliases?: readonly string[];
 }
 
 /** Words and whole codes extracted from a text by {@link analyseText}. */
@@ -360,8 +390,8 @@ function analyseWord(word: string): AnalysedWord {
   const cached = wordCache.get(word);
   if (cached) return cached;
   const stemmed = stem(word);
-  const alias = STEMMED_ALIASES.get(stemmed);
-  const analysed = alias ? { word, stem: stemmed, alias } : { word, stem: stemmed };
+  const aliases = STEMMED_ALIASES.get(stemmed);
+  const analysed = aliases ? { word, stem: stemmed, aliases } : { word, stem: stemmed };
   if (wordCache.size >= 100_000) wordCache.clear();
   wordCache.set(word, analysed);
   return analysed;
@@ -369,7 +399,7 @@ function analyseWord(word: string): AnalysedWord {
 
 interface AnalysedCompound {
   code?: string;
-  words: AnalysedWord[];
+  words: readonly AnalysedWord[];
 }
 
 const compoundCache = new Map<string, AnalysedCompound>();
@@ -409,7 +439,14 @@ export function analyseText(text: string): AnalysedText {
   return { words, codes };
 }
 
-const FEATURE_WEIGHTS = { word: 1, alias: 0.8, code: 2, bigram: 0.6, charGram: 0.22 } as const;
+/** Feature weights, tuned on bench/rag/questions-runbooks.json; trigrams count half as much as 4- and 5-grams. */
+const FEATURE_WEIGHTS = {
+  word: 1,
+  alias: 0.8,
+  code: 2,
+  bigram: 0.3,
+  charGram: [0, 0, 0, 0.11, 0.22, 0.22],
+} as const;
 
 function fnv1a(text: string, seed: number): number {
   let hash = seed;
@@ -453,7 +490,10 @@ export class HashEmbedder implements Embedder {
   constructor(options: HashEmbedderOptions = {}) {
     const dimension = options.dimension ?? 384;
     if (!Number.isInteger(dimension) || dimension < 16 || dimension > 65536) {
-      throw new EmbedderError('invalid', `dimension must be an integer between 16 and 65536, got ${dimension}`);
+      throw new EmbedderError(
+        'invalid',
+        `dimension must be an integer between 16 and 65536, got ${dimension}`,
+      );
     }
     this.dimension = dimension;
     this.model = `local-hash-v1-${dimension}`;
@@ -472,7 +512,7 @@ export class HashEmbedder implements Embedder {
     let previous: string | undefined;
     for (const word of words) {
       wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
-      const canonical = word.alias ?? word.stem;
+      const canonical = word.aliases?.[0] ?? word.stem;
       if (previous !== undefined && previous !== canonical) {
         const pair = previous < canonical ? `b${previous} ${canonical}` : `b${canonical} ${previous}`;
         termCounts.set(pair, (termCounts.get(pair) ?? 0) + 1);
@@ -511,20 +551,22 @@ export class HashEmbedder implements Embedder {
     if (cached) return cached;
     const hashes: number[] = [featureHash('word', word.stem)];
     const weights: number[] = [FEATURE_WEIGHTS.word];
-    if (word.alias) {
-      hashes.push(featureHash('word', word.alias));
+    for (const alias of word.aliases ?? []) {
+      hashes.push(featureHash('word', alias));
       weights.push(FEATURE_WEIGHTS.alias);
     }
     const padded = `<${word.word}>`;
     for (let size = 3; size <= 5; size++) {
       for (let start = 0; start + size <= padded.length; start++) {
         hashes.push(featureHash('charGram', padded.slice(start, start + size)));
-        weights.push(FEATURE_WEIGHTS.charGram);
+        weights.push(FEATURE_WEIGHTS.charGram[size]!);
       }
     }
     const features: WordFeatures = {
       indices: Int32Array.from(hashes, (hash) => hash % this.dimension),
-      values: Float64Array.from(hashes, (hash, index) => (hash & 0x80000000 ? -weights[index]! : weights[index]!)),
+      values: Float64Array.from(hashes, (hash, index) =>
+        hash & 0x80000000 ? -weights[index]! : weights[index]!,
+      ),
     };
     if (this.wordCache.size >= 50_000) this.wordCache.clear();
     this.wordCache.set(word.word, features);

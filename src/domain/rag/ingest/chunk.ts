@@ -1,5 +1,5 @@
 import { sha256Hex } from './hash.js';
-import { countTokens, splitByTokens, tailByTokens } from './tokens.js';
+import { countTokens, splitByTokens, splitTokenPieces, tailByTokens } from './tokens.js';
 import { type Chunk, isPageSpan, type LoadedDocument, type Section, type SourceSpan } from './types.js';
 
 /** Chunk sizing, in approximate tokens (see `countTokens`). */
@@ -15,6 +15,8 @@ interface Piece {
   line: number;
   block: number;
   tokens: number;
+  /** Continues the previous piece of the same line without whitespace in between. */
+  glued?: boolean;
 }
 
 const HEADER_SEPARATOR = ' > ';
@@ -32,7 +34,7 @@ function joinPieces(pieces: readonly Piece[]): string {
     if (previous) {
       if (previous.block !== piece.block) text += '\n\n';
       else if (previous.line !== piece.line) text += '\n';
-      else text += ' ';
+      else if (!piece.glued) text += ' ';
     }
     text += piece.text;
   });
@@ -60,8 +62,8 @@ function sectionGroups(section: Section, budget: number): Piece[][] {
     for (const piece of pieces) {
       if (piece.tokens <= budget) groups.push([piece]);
       else {
-        for (const part of splitByTokens(piece.text, budget)) {
-          groups.push([{ ...piece, text: part, tokens: countTokens(part) }]);
+        for (const part of splitTokenPieces(piece.text, budget)) {
+          groups.push([{ ...piece, text: part.text, tokens: countTokens(part.text), glued: part.glued }]);
         }
       }
     }
@@ -126,7 +128,8 @@ function fitHeader(header: string, maxTokens: number): string {
 export function chunkDocument(document: LoadedDocument, options: ChunkOptions = {}): Chunk[] {
   const maxTokens = options.maxTokens ?? 350;
   const overlapTokens = options.overlapTokens ?? 50;
-  if (!Number.isInteger(maxTokens) || maxTokens < 16) throw new RangeError('maxTokens must be an integer >= 16');
+  if (!Number.isInteger(maxTokens) || maxTokens < 16)
+    throw new RangeError('maxTokens must be an integer >= 16');
   if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens * 2 > maxTokens) {
     throw new RangeError('overlapTokens must be an integer between 0 and maxTokens / 2');
   }

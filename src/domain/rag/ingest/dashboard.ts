@@ -27,7 +27,7 @@ export const DashboardVisualSchema = z.strictObject({
 export const DashboardPageSchema = z.strictObject({
   name,
   description: z.string().optional(),
-  visuals: z.array(DashboardVisualSchema).default([]),
+  visuals: z.array(DashboardVisualSchema).min(1),
 });
 
 /**
@@ -37,17 +37,16 @@ export const DashboardPageSchema = z.strictObject({
 export const DashboardDescriptionSchema = z
   .strictObject({
     report: name,
-    description: z.string().optional(),
+    description: name,
     doc_type: z.literal('dashboard').optional(),
     language: z.string().min(2).optional(),
     pages: z.array(DashboardPageSchema).min(1),
-    measures: z.array(DashboardMeasureSchema).default([]),
+    measures: z.array(DashboardMeasureSchema),
     sites: z.array(name).default([]),
     assets: z.array(name).default([]),
     tags: z.array(name).default([]),
   })
   .superRefine((dashboard, context) => {
-    if (dashboard.measures.length === 0) return;
     const known = new Set(dashboard.measures.map((measure) => measure.name));
     dashboard.pages.forEach((page, pageIndex) => {
       page.visuals.forEach((visual, visualIndex) => {
@@ -117,10 +116,11 @@ function buildSections(dashboard: DashboardDescription, locate: YamlLocator): Se
   const sections: Section[] = [];
   const overview: SourceLine[] = [
     ...locate.lines(['report'], report, 'Report: '),
-    ...(dashboard.description ? locate.lines(['description'], dashboard.description) : []),
+    ...locate.lines(['description'], dashboard.description),
     ...locate.lines(['pages'], dashboard.pages.map((page) => page.name).join(', '), 'Pages: '),
   ];
-  if (dashboard.sites.length > 0) overview.push(...locate.lines(['sites'], dashboard.sites.join(', '), 'Sites: '));
+  if (dashboard.sites.length > 0)
+    overview.push(...locate.lines(['sites'], dashboard.sites.join(', '), 'Sites: '));
   if (dashboard.assets.length > 0) {
     overview.push(...locate.lines(['assets'], dashboard.assets.join(', '), 'Assets: '));
   }
@@ -185,25 +185,30 @@ export function parseDashboard(source: string, file: string): ParsedDashboard {
   if (yamlError) {
     const where = yamlError.linePos?.[0] ? ` at line ${yamlError.linePos[0].line}` : '';
     const detail = yamlError.message.split('\n')[0];
-    throw new IngestError(file, 'malformed', `dashboard description is not valid YAML/JSON${where}: ${detail}`);
+    throw new IngestError(
+      file,
+      'malformed',
+      `dashboard description is not valid YAML/JSON${where}: ${detail}`,
+    );
   }
   const raw: unknown = document.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new IngestError(file, 'invalid_dashboard', 'dashboard description must be a mapping with report and pages');
+    throw new IngestError(
+      file,
+      'invalid_dashboard',
+      'dashboard description must be a mapping with report and pages',
+    );
   }
   const parsed = DashboardDescriptionSchema.safeParse(raw);
   const locate = new YamlLocator(document, counter);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = [...issue.path];
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    if (keys[0]) path.push(keys[0]);
-    const line = locate.span(path).startLine;
-    throw new IngestError(
-      file,
-      'invalid_dashboard',
-      `invalid dashboard description, field "${formatPath(path)}" (line ${line}): ${issue.message}`,
-    );
+    const problems = parsed.error.issues.slice(0, 3).map((issue) => {
+      const path = [...issue.path];
+      const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      if (unknownKey) path.push(unknownKey);
+      return `field "${formatPath(path)}" (line ${locate.span(path).startLine}): ${issue.message}`;
+    });
+    throw new IngestError(file, 'invalid_dashboard', `invalid dashboard description: ${problems.join('; ')}`);
   }
   return { dashboard: parsed.data, sections: buildSections(parsed.data, locate) };
 }

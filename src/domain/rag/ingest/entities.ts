@@ -15,6 +15,7 @@ export const ENTITY_CODE_PATTERNS: readonly EntityCodePattern[] = [
   { kind: 'site', pattern: /\bSITE-[A-Z]\b/, description: 'site, e.g. SITE-B' },
   { kind: 'asset', pattern: /\bWELL-[A-Z]\d+\b/, description: 'well, e.g. WELL-A12' },
   { kind: 'asset', pattern: /\bCMP-[A-Z]\d+\b/, description: 'compressor, e.g. CMP-B2' },
+  { kind: 'asset', pattern: /\bSEP-[A-Z]\d+\b/, description: 'separator, e.g. SEP-A1' },
   { kind: 'asset', pattern: /\bP-\d+[A-Z]?\b/, description: 'pump, e.g. P-101A' },
 ];
 

@@ -7,8 +7,13 @@ export {
   DashboardVisualSchema,
   parseDashboard,
 } from './dashboard.js';
-export { detectEntityCodes, ENTITY_CODE_PATTERNS, type EntityCodePattern, type EntityCodes } from './entities.js';
-export { type IngestFailure, IngestError } from './errors.js';
+export {
+  detectEntityCodes,
+  ENTITY_CODE_PATTERNS,
+  type EntityCodePattern,
+  type EntityCodes,
+} from './entities.js';
+export { IngestError, type IngestFailure } from './errors.js';
 export { documentHash, sha256Hex } from './hash.js';
 export { guessLanguage, type LoadDocumentInput, loadDocument, loadFile, SOURCE_EXTENSIONS } from './load.js';
 export { DocumentMetadataSchema } from './metadata.js';

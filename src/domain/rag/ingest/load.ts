@@ -30,13 +30,30 @@ export interface LoadDocumentInput {
   /** Stable identifier recorded with the chunks (defaults to `path`). */
   uri?: string;
   content: Buffer | Uint8Array | string;
-  /** Document type; overrides metadata and the path-based guess. */
+  /**
+   * Document type; overrides metadata and the path-based guess. `dashboard` also selects the dashboard
+   * format when the name has no extension.
+   */
   type?: 'runbook' | 'dashboard';
-  /** Source format; by default from the extension, else sniffed from the content. */
+  /** Source format; by default from the extension, else sniffed from the content (PDF, HTML, Markdown). */
   format?: DocFormat;
 }
 
-const ES_MARKERS = new Set(['el', 'la', 'los', 'las', 'que', 'y', 'en', 'un', 'una', 'para', 'por', 'con', 'del']);
+const ES_MARKERS = new Set([
+  'el',
+  'la',
+  'los',
+  'las',
+  'que',
+  'y',
+  'en',
+  'un',
+  'una',
+  'para',
+  'por',
+  'con',
+  'del',
+]);
 const EN_MARKERS = new Set(['the', 'and', 'of', 'to', 'is', 'in', 'for', 'that', 'with', 'on', 'are', 'be']);
 
 /** Guesses `en` or `es` from common function words; undefined when the text is too short to tell. */
@@ -52,22 +69,29 @@ export function guessLanguage(text: string): string | undefined {
   return spanish > english ? 'es' : 'en';
 }
 
-function formatOf(input: LoadDocumentInput, name: string, bytes: Uint8Array | undefined, text: string): DocFormat {
+function formatOf(
+  input: LoadDocumentInput,
+  name: string,
+  bytes: Uint8Array | undefined,
+  text: string,
+): DocFormat {
   if (input.format) return input.format;
-  if (input.type === 'dashboard') return 'dashboard';
   const extension = path.extname(name).toLowerCase();
   const byExtension = SOURCE_EXTENSIONS[extension];
   if (byExtension) return byExtension;
   if (extension && /^\.[a-z0-9]+$/.test(extension)) {
     throw new IngestError(name, 'unsupported_format', `unsupported file type "${extension}"`);
   }
-  if (bytes && bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-') return 'pdf';
+  if (input.type === 'dashboard') return 'dashboard';
+  if (bytes && bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-')
+    return 'pdf';
   if (/^\s*(<!doctype html|<html|<body|<h[1-6][\s>])/i.test(text)) return 'html';
   return 'markdown';
 }
 
 function decodeText(bytes: Uint8Array, file: string): string {
-  if (bytes.includes(0)) throw new IngestError(file, 'malformed', 'binary content (NUL bytes) in a text format');
+  if (bytes.includes(0))
+    throw new IngestError(file, 'malformed', 'binary content (NUL bytes) in a text format');
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
@@ -89,7 +113,12 @@ function parseText(source: string): Section[] {
   return builder.finish();
 }
 
-function docTypeOf(input: LoadDocumentInput, format: DocFormat, metadata: SourceMetadata, uri: string): DocType {
+function docTypeOf(
+  input: LoadDocumentInput,
+  format: DocFormat,
+  metadata: SourceMetadata,
+  uri: string,
+): DocType {
   if (input.type) return input.type;
   if (format === 'dashboard') return 'dashboard';
   if (metadata.docType) return metadata.docType;
@@ -98,6 +127,54 @@ function docTypeOf(input: LoadDocumentInput, format: DocFormat, metadata: Source
 
 function titleFromName(name: string): string {
   return path.basename(name, path.extname(name)) || name;
+}
+
+interface ParsedSource {
+  metadata: SourceMetadata;
+  title?: string;
+  sections: Section[];
+}
+
+const NO_METADATA: SourceMetadata = { tags: [], sites: [], assets: [] };
+
+async function parseSource(
+  format: DocFormat,
+  content: Buffer | Uint8Array | string,
+  uri: string,
+): Promise<ParsedSource> {
+  if (format === 'pdf') {
+    if (typeof content === 'string')
+      throw new IngestError(uri, 'malformed', 'PDF content must be given as bytes');
+    const parsed = await parsePdf(content, uri);
+    return { metadata: NO_METADATA, title: parsed.title, sections: parsed.sections };
+  }
+  const text = normaliseText(typeof content === 'string' ? content : decodeText(content, uri));
+  if (format === 'markdown') {
+    const parsed = parseMarkdown(text, uri);
+    return {
+      metadata: parsed.metadata,
+      title: parsed.metadata.title ?? parsed.firstHeading,
+      sections: parsed.sections,
+    };
+  }
+  if (format === 'html') {
+    const parsed = parseHtml(text, uri);
+    return {
+      metadata: parsed.metadata,
+      title: parsed.metadata.title ?? parsed.title,
+      sections: parsed.sections,
+    };
+  }
+  if (format === 'dashboard') {
+    const { dashboard, sections } = parseDashboard(text, uri);
+    const { report, tags, sites, assets, language } = dashboard;
+    return {
+      metadata: { title: report, tags, sites, assets, docType: 'dashboard', language },
+      title: report,
+      sections,
+    };
+  }
+  return { metadata: NO_METADATA, sections: parseText(text) };
 }
 
 /**
@@ -110,50 +187,12 @@ export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocu
   if (!uri) throw new IngestError('(unnamed)', 'unreadable', 'a path or uri is required');
   const name = input.path ?? uri;
   const bytes = typeof input.content === 'string' ? undefined : input.content;
-  const sniff = bytes ? Buffer.from(bytes.subarray(0, 256)).toString('latin1') : input.content.toString();
-  const format = formatOf(input, name, bytes, sniff);
-
-  let metadata: SourceMetadata = { tags: [], sites: [], assets: [] };
-  let title: string | undefined;
-  let sections: Section[];
-  if (format === 'pdf') {
-    if (!bytes) throw new IngestError(uri, 'malformed', 'PDF content must be given as bytes');
-    const parsed = await parsePdf(bytes, uri);
-    title = parsed.title;
-    sections = parsed.sections;
-  } else {
-    const text = normaliseText(typeof input.content === 'string' ? input.content : decodeText(input.content, uri));
-    if (format === 'markdown') {
-      const parsed = parseMarkdown(text, uri);
-      metadata = parsed.metadata;
-      title = metadata.title ?? parsed.firstHeading;
-      sections = parsed.sections;
-    } else if (format === 'html') {
-      const parsed = parseHtml(text, uri);
-      metadata = parsed.metadata;
-      title = metadata.title ?? parsed.title;
-      sections = parsed.sections;
-    } else if (format === 'dashboard') {
-      const parsed = parseDashboard(text, uri);
-      const { dashboard } = parsed;
-      metadata = {
-        title: dashboard.report,
-        tags: dashboard.tags,
-        sites: dashboard.sites,
-        assets: dashboard.assets,
-        docType: 'dashboard',
-        language: dashboard.language,
-      };
-      title = dashboard.report;
-      sections = parsed.sections;
-    } else {
-      sections = parseText(text);
-    }
-  }
+  const head = bytes ? Buffer.from(bytes.subarray(0, 256)).toString('latin1') : input.content.slice(0, 256);
+  const format = formatOf(input, name, bytes, head.toString());
+  const { metadata, title, sections } = await parseSource(format, input.content, uri);
   if (!sections.some((section) => section.text.trim())) {
     throw new IngestError(uri, 'empty', 'no text content to index');
   }
-
   const fullText = sections.map((section) => [...section.headingPath, section.text].join('\n')).join('\n');
   const detected = detectEntityCodes(`${title ?? ''}\n${fullText}`);
   const language = metadata.language ?? guessLanguage(fullText);

@@ -33,7 +33,8 @@ function parseFrontMatter(lines: string[], file: string): { metadata: SourceMeta
   const empty: SourceMetadata = { tags: [], sites: [], assets: [] };
   if (lines[0]?.trim() !== '---') return { metadata: empty, bodyStart: 0 };
   const end = lines.findIndex((line, index) => index > 0 && (line.trim() === '---' || line.trim() === '...'));
-  if (end < 0) throw new IngestError(file, 'malformed', 'front matter starting on line 1 is never closed by ---');
+  if (end < 0)
+    throw new IngestError(file, 'malformed', 'front matter starting on line 1 is never closed by ---');
   let raw: unknown;
   try {
     raw = parseYaml(lines.slice(1, end).join('\n'));
@@ -48,7 +49,11 @@ function parseFrontMatter(lines: string[], file: string): { metadata: SourceMeta
   }
   const result = parseSourceMetadata(raw);
   if (!result.ok) {
-    throw new IngestError(file, 'invalid_metadata', `front matter field "${result.field}": ${result.message}`);
+    throw new IngestError(
+      file,
+      'invalid_metadata',
+      `front matter field "${result.field}": ${result.message}`,
+    );
   }
   return { metadata: result.metadata, bodyStart: end + 1 };
 }
@@ -108,7 +113,12 @@ export function parseMarkdown(source: string, file: string): ParsedMarkdown {
     }
     const open = builder.openBlock;
     const setext = SETEXT_UNDERLINE.exec(text);
-    if (setext && open?.kind === 'paragraph' && open.lines.length === 1 && !LIST_ITEM.test(open.lines[0]!.text)) {
+    if (
+      setext &&
+      open?.kind === 'paragraph' &&
+      open.lines.length === 1 &&
+      !LIST_ITEM.test(open.lines[0]!.text)
+    ) {
       const titleLine = builder.popLine()!;
       const heading = cleanInlineMarkdown(titleLine.text);
       firstHeading ??= heading;

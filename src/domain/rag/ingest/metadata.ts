@@ -11,12 +11,13 @@ const stringList = z
 
 /**
  * Document metadata accepted in Markdown front matter (YAML, including Hugo's) and HTML `<meta>` tags.
- * Unknown keys (e.g. Hugo's `weight`) are ignored.
+ * `keywords` and `cause_codes` are merged into the tags. Unknown keys (e.g. Hugo's `weight`) are ignored.
  */
 export const DocumentMetadataSchema = z.looseObject({
   title: z.union([z.string(), z.number()]).transform(String).optional(),
   tags: stringList.optional(),
   keywords: stringList.optional(),
+  cause_codes: stringList.optional(),
   sites: stringList.optional(),
   assets: stringList.optional(),
   doc_type: z.enum(['runbook', 'dashboard', 'document']).optional(),
@@ -64,7 +65,7 @@ export function parseSourceMetadata(
     ok: true,
     metadata: {
       title: data.title?.trim() || undefined,
-      tags: [...(data.tags ?? []), ...(data.keywords ?? [])],
+      tags: [...(data.tags ?? []), ...(data.keywords ?? []), ...(data.cause_codes ?? [])],
       sites: data.sites ?? [],
       assets: data.assets ?? [],
       docType: data.doc_type,

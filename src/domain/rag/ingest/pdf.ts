@@ -36,7 +36,7 @@ export async function parsePdf(content: Uint8Array, file: string): Promise<Parse
   let pages: string[];
   let title: string | undefined;
   try {
-    const pdf = await getDocumentProxy(new Uint8Array(content));
+    const pdf = await getDocumentProxy(new Uint8Array(content), { verbosity: 0 });
     try {
       const meta = await getMeta(pdf).catch(() => undefined);
       const rawTitle: unknown = meta?.info?.Title;

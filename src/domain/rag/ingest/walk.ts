@@ -16,14 +16,23 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules']);
 const SKIPPED_FILES = /^(licen[cs]e|copying|notice)(\.[a-z]+)?$|^manifest\.csv$/i;
 
 function isSource(name: string): boolean {
-  return !name.startsWith('.') && !SKIPPED_FILES.test(name) && path.extname(name).toLowerCase() in SOURCE_EXTENSIONS;
+  return (
+    !name.startsWith('.') &&
+    !SKIPPED_FILES.test(name) &&
+    path.extname(name).toLowerCase() in SOURCE_EXTENSIONS
+  );
 }
 
 function isExcluded(relative: string, exclude: readonly (string | RegExp)[]): boolean {
   return exclude.some((rule) => (typeof rule === 'string' ? rule === relative : rule.test(relative)));
 }
 
-async function walkDirectory(root: string, relative: string, out: string[], options: WalkOptions): Promise<void> {
+async function walkDirectory(
+  root: string,
+  relative: string,
+  out: string[],
+  options: WalkOptions,
+): Promise<void> {
   const entries: Dirent[] = await readdir(path.join(root, relative), { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
