@@ -119,12 +119,19 @@ export async function bootstrapAdminKey(
 }
 
 async function main(): Promise<void> {
+  let running: RunningServer | undefined;
+  let stopRequested: string | undefined;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stopRequested = signal;
+      if (running) void running.shutdown(signal).then(() => process.exit(0));
+    });
+  }
   try {
-    const running = await startServer();
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        void running.shutdown(signal).then(() => process.exit(0));
-      });
+    running = await startServer();
+    if (stopRequested) {
+      await running.shutdown(stopRequested);
+      process.exit(0);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

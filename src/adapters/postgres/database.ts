@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import type { Config } from '../../config.js';
 
@@ -14,8 +16,8 @@ export interface Database {
 
 /**
  * Opens the relational + vector store. Embedded: PGlite (real Postgres in WASM) with pgvector, in
- * `dataDir`, reached through node-postgres with a one-connection pool. External: a `pg.Pool` to
- * Aurora/Postgres. Either way callers see the same `pg` API.
+ * `dataDir`, served over the Postgres wire protocol on an owner-only Unix socket and reached with a
+ * one-connection `pg.Pool`. External: a `pg.Pool` to Aurora/Postgres. Callers see the same `pg` API.
  */
 export async function openDatabase(config: Config['database']): Promise<Database> {
   if (config.mode === 'external') {
@@ -32,11 +34,31 @@ export async function openDatabase(config: Config['database']): Promise<Database
   return openEmbeddedDatabase(config.dataDir);
 }
 
-/** Opens PGlite with pgvector at `dataDir` (`memory://` for an in-memory database). */
+const SOCKET_PORT = 5432;
+
+/**
+ * Opens PGlite with pgvector at `dataDir` (`memory://` for an in-memory database). PGlite is
+ * single-session, so the pool holds one connection; the socket server accepts a few more so that a
+ * connection being torn down after an error never blocks its replacement.
+ */
 export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create({ dataDir, extensions: { vector } });
-  const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+  const socketDir = mkdtempSync(path.join(tmpdir(), 'datalive-pg-'));
+  const server = new PGLiteSocketServer({
+    db: pglite,
+    path: path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`),
+    maxConnections: 4,
+  });
+  await server.start();
+  const pool = new pg.Pool({
+    host: socketDir,
+    port: SOCKET_PORT,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    idleTimeoutMillis: 0,
+  });
   pool.on('error', () => {});
   let closed = false;
   return {
@@ -46,7 +68,9 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
       if (closed) return;
       closed = true;
       await pool.end();
+      await server.stop();
       await pglite.close();
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }

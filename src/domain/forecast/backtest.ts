@@ -4,9 +4,9 @@ import { ResidualCalibrator } from './calibration.js';
 import type { EngineResult } from './engine.js';
 import { DEFAULT_CALIBRATION_STEP, DEFAULT_CALIBRATION_WINDOW, intervalLevels, runEngine } from './engine.js';
 import { ForecastInputError } from './errors.js';
+import type { ForecastTuning } from './forecast.js';
 import type { AccuracyMetrics } from './metrics.js';
 import { AccuracyAccumulator, naiveScale } from './metrics.js';
-import type { ForecastTuning } from './forecast.js';
 import type { PreparedSeries } from './series.js';
 import { prepareSeries, truncateSeries } from './series.js';
 import type { DailyPoint, ModelName } from './types.js';
@@ -100,7 +100,10 @@ function newHorizonAccumulators(): HorizonAccumulators {
 
 function toScores(horizon: number, accumulators: HorizonAccumulators): HorizonScores {
   const results = (set: Accumulators) =>
-    Object.fromEntries(METHOD_NAMES.map((name) => [name, set[name].result()])) as Record<MethodName, AccuracyMetrics>;
+    Object.fromEntries(METHOD_NAMES.map((name) => [name, set[name].result()])) as Record<
+      MethodName,
+      AccuracyMetrics
+    >;
   const atHorizon = results(accumulators.atHorizon);
   const overWindow = results(accumulators.overWindow);
   const ratio = (set: Record<MethodName, AccuracyMetrics>) =>
@@ -165,7 +168,9 @@ export function* backtestSteps(
   series: readonly NamedSeries[],
   options: BacktestOptions & ForecastTuning,
 ): Generator<BacktestProgress, BacktestReport, void> {
-  const horizons = [...new Set(options.horizons.map((horizon) => validateHorizon(horizon)))].sort((a, b) => a - b);
+  const horizons = [...new Set(options.horizons.map((horizon) => validateHorizon(horizon)))].sort(
+    (a, b) => a - b,
+  );
   if (horizons.length === 0) {
     throw new ForecastInputError('horizon_out_of_range', 'at least one horizon (1–180 days) is required');
   }
@@ -180,7 +185,10 @@ export function* backtestSteps(
     step: options.engine?.calibrationStep ?? DEFAULT_CALIBRATION_STEP,
   };
 
-  const prepared = series.map((item) => ({ id: item.id, series: prepareSeries(item.points, options.preparation) }));
+  const prepared = series.map((item) => ({
+    id: item.id,
+    series: prepareSeries(item.points, options.preparation),
+  }));
   const originsOf = (item: PreparedSeries): number[] => {
     const origins: number[] = [];
     for (let origin = minTrainingDays; origin < item.length; origin += originStep) origins.push(origin);
@@ -194,12 +202,18 @@ export function* backtestSteps(
   for (const { id, series: full } of prepared) {
     const accumulators = horizons.map(() => newHorizonAccumulators());
     for (const origin of originsOf(full)) {
-      scoreOrigin(full, origin, horizons, accumulators, { ...options, interval, models, levels, calibration });
+      scoreOrigin(full, origin, horizons, accumulators, {
+        ...options,
+        interval,
+        models,
+        levels,
+        calibration,
+      });
       done++;
       options.onProgress?.(done, total);
       yield { done, total, seriesId: id };
     }
-    horizons.forEach((_, horizonIndex) => mergeInto(aggregate[horizonIndex]!, accumulators[horizonIndex]!));
+    for (const [horizonIndex, target] of aggregate.entries()) mergeInto(target, accumulators[horizonIndex]!);
     perSeries.push({
       id,
       days: full.length,
@@ -258,7 +272,13 @@ function scoreOrigin(
     const score = (method: MethodName, p50: Float64Array, lower: Float64Array, upper: Float64Array) => {
       target.overWindow[method].addOrigin(actuals, p50, lower, upper, scale);
       const last = horizon - 1;
-      target.atHorizon[method].addOrigin([actuals[last]!], [p50[last]!], [lower[last]!], [upper[last]!], scale);
+      target.atHorizon[method].addOrigin(
+        [actuals[last]!],
+        [p50[last]!],
+        [lower[last]!],
+        [upper[last]!],
+        scale,
+      );
     };
     score('selected', forecast.quantiles.p50, forecast.quantiles.lower, forecast.quantiles.upper);
     for (const { name, paths } of baselines) score(name, paths.p50, paths.lower, paths.upper);
@@ -277,7 +297,10 @@ function mergeInto(target: HorizonAccumulators, source: HorizonAccumulators): vo
 }
 
 /** Runs the whole rolling-origin backtest synchronously (see `backtestSteps`). Throws `ForecastInputError`. */
-export function runBacktest(series: readonly NamedSeries[], options: BacktestOptions & ForecastTuning): BacktestReport {
+export function runBacktest(
+  series: readonly NamedSeries[],
+  options: BacktestOptions & ForecastTuning,
+): BacktestReport {
   const steps = backtestSteps(series, options);
   for (;;) {
     const next = steps.next();

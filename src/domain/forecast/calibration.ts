@@ -64,6 +64,6 @@ export function mixtureQuantile(
   quantileWhenProducing: (level: number) => number,
 ): number {
   const shutInProbability = 1 - producingProbability;
-  if (level <= shutInProbability || producingProbability <= 0) return 0;
-  return quantileWhenProducing((level - shutInProbability) / producingProbability);
+  if (level <= shutInProbability + 1e-12 || producingProbability <= 0) return 0;
+  return quantileWhenProducing(Math.min(1, (level - shutInProbability) / producingProbability));
 }

@@ -11,7 +11,7 @@ import type { PreparedSeries } from './series.js';
 import { DayStatus } from './series.js';
 import type { CandidateScore, InSampleBacktest, ModelName } from './types.js';
 import type { UptimeModel, UptimeModelOptions } from './uptime.js';
-import { fitUptimeModel, producingProbabilities } from './uptime.js';
+import { currentSpell, fitUptimeModel, producingProbabilities } from './uptime.js';
 
 /** Default length of the calibration window, in days. */
 export const DEFAULT_CALIBRATION_WINDOW = 365;
@@ -19,6 +19,10 @@ export const DEFAULT_CALIBRATION_WINDOW = 365;
 export const DEFAULT_CALIBRATION_STEP = 3;
 /** Fewest usable (producing, long enough uptime) days before any forecast origin. */
 export const MIN_USABLE_DAYS = 14;
+/** Days of history tested for a weekly pattern. */
+const SEASONALITY_WINDOW = 365;
+/** Days between the calibration origins scored for the in-sample backtest. */
+const IN_SAMPLE_SPACING = 7;
 /** Cap on the ratio actual / forecast recorded for calibration (one absurd day must not widen everything). */
 const MAX_RATIO = 10;
 
@@ -119,7 +123,8 @@ function rateScale(rates: Float64Array, end: number): number {
 
 /** Central-interval quantile levels, e.g. 0.8 → 0.1 and 0.9. */
 export function intervalLevels(interval: number): { lower: number; upper: number } {
-  return { lower: (1 - interval) / 2, upper: (1 + interval) / 2 };
+  const lower = Math.round(((1 - interval) / 2) * 1e9) / 1e9;
+  return { lower, upper: 1 - lower };
 }
 
 /**
@@ -206,23 +211,34 @@ function calibrate(
   return calibrator;
 }
 
-/** Scores the full forecast (rate × shut-in mixture × calibration) on the calibration origins. */
+/**
+ * Scores the full forecast (rate × shut-in mixture × calibration) on calibration origins a week apart,
+ * with the spell hazards of the whole history (in-sample: a health indicator, not a holdout score).
+ */
 function scoreInSample(
   paths: readonly (Float64Array | null)[],
   origins: readonly number[],
   series: PreparedSeries,
   calibrator: ResidualCalibrator,
-  options: EngineOptions,
+  uptime: UptimeModel,
+  interval: number,
   horizon: number,
 ): InSampleBacktest {
   const accumulator = new AccuracyAccumulator();
+  let lastScored = Number.NEGATIVE_INFINITY;
   origins.forEach((origin, originIndex) => {
     const path = paths[originIndex];
     const steps = Math.min(horizon, series.length - origin);
+    if (!path || steps <= 0 || origin - lastScored < IN_SAMPLE_SPACING) return;
+    lastScored = origin;
     const scale = naiveScale(series.values, origin);
-    if (!path || steps <= 0 || !(scale > 0)) return;
-    const producing = producingProbabilities(fitUptimeModel(series.status, origin, options.uptime), steps);
-    const quantiles = quantilePaths(path, producing, calibrator, options.interval, steps);
+    if (!(scale > 0)) return;
+    const spell = currentSpell(series.status, origin);
+    const producing = producingProbabilities(
+      { ...uptime, currentlyProducing: spell.producing, currentAge: spell.age },
+      steps,
+    );
+    const quantiles = quantilePaths(path, producing, calibrator, interval, steps);
     const actuals = series.values.subarray(origin, origin + steps);
     accumulator.addOrigin(actuals, quantiles.p50, quantiles.lower, quantiles.upper, scale);
   });
@@ -262,7 +278,7 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
       { minimumProducingDays: MIN_USABLE_DAYS + 1 },
     );
   }
-  const seasonality = detectWeeklySeasonality(rates, Math.max(0, origins[0]! - 365), origins[0]!);
+  const seasonality = detectWeeklySeasonality(rates, Math.max(0, length - SEASONALITY_WINDOW), length);
   const context: ModelContext = { weeklySeasonality: seasonality.detected };
   const models = createModels(options);
   const scale = rateScale(rates, origins[0]!);
@@ -294,7 +310,8 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
       }
     });
     const model = chosen >= 0 ? rolled[chosen]!.name : 'naive';
-    const paths = chosen >= 0 ? rolled[chosen]!.paths : naiveModel.rolling(rates, origins, maxHorizon, context);
+    const paths =
+      chosen >= 0 ? rolled[chosen]!.paths : naiveModel.rolling(rates, origins, maxHorizon, context);
     const calibrator = calibrate(paths, origins, series, horizon);
     const rateForecast = finalForecast(model).slice(0, horizon);
     const producingProbability = producing.slice(0, horizon);
@@ -305,7 +322,9 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
       rateForecast,
       producingProbability,
       quantiles: quantilePaths(rateForecast, producingProbability, calibrator, options.interval, horizon),
-      inSample: options.inSampleBacktest ? scoreInSample(paths, origins, series, calibrator, options, horizon) : null,
+      inSample: options.inSampleBacktest
+        ? scoreInSample(paths, origins, series, calibrator, uptime, options.interval, horizon)
+        : null,
     };
   });
 

@@ -3,6 +3,7 @@ export type ForecastInputErrorCode =
   | 'horizon_out_of_range'
   | 'interval_out_of_range'
   | 'series_too_short'
+  | 'series_too_long'
   | 'unknown_series'
   | 'unknown_model'
   | 'invalid_date'
@@ -18,6 +19,7 @@ export const FORECAST_ERROR_STATUS: Readonly<Record<ForecastInputErrorCode, 400 
   duplicate_date: 422,
   invalid_value: 422,
   series_too_short: 422,
+  series_too_long: 422,
   unknown_series: 422,
 };
 

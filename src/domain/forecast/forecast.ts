@@ -18,7 +18,7 @@ export interface ForecastTuning {
  * requested central interval). The model is selected by rolling-origin backtest over the last year of the
  * history; shut-in days are modelled as a separate on/off process (see docs/forecasting.md).
  * Throws `ForecastInputError` (horizon_out_of_range, interval_out_of_range, unknown_model, invalid_date,
- * duplicate_date, invalid_value, series_too_short).
+ * duplicate_date, invalid_value, series_too_short, series_too_long).
  */
 export function forecastSeries(
   points: readonly DailyPoint[],
@@ -29,7 +29,13 @@ export function forecastSeries(
   const interval = validateInterval(options.interval ?? 0.8);
   const models = validateModels(options.models);
   const series = prepareSeries(points, tuning.preparation);
-  const engine = runEngine(series, { ...tuning.engine, horizons: [horizon], interval, models, inSampleBacktest: true });
+  const engine = runEngine(series, {
+    ...tuning.engine,
+    horizons: [horizon],
+    interval,
+    models,
+    inSampleBacktest: true,
+  });
   const result = engine.forecasts[0]!;
   const lastDay = series.startDay + series.length - 1;
   const forecastPoints: ForecastPoint[] = [];

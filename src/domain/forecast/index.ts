@@ -3,11 +3,7 @@
  * chosen per series by rolling-origin backtest, with calibrated P10/P50/P90 and shut-in handling.
  * Pure TypeScript; no HTTP or I/O. See docs/forecasting.md.
  */
-export type {
-  AccuracyMetrics,
-} from './metrics.js';
-export type { BaselineName } from './baselines.js';
-export { BASELINE_NAMES } from './baselines.js';
+
 export type {
   BacktestOptions,
   BacktestProgress,
@@ -26,10 +22,14 @@ export {
   runBacktestAsync,
   selectSeries,
 } from './backtest.js';
+export type { BaselineName } from './baselines.js';
+export { BASELINE_NAMES } from './baselines.js';
 export type { ForecastInputErrorCode } from './errors.js';
 export { FORECAST_ERROR_STATUS, ForecastInputError } from './errors.js';
 export type { BatchForecastItem, ForecastTuning } from './forecast.js';
 export { forecastMany, forecastSeries } from './forecast.js';
+export type { AccuracyMetrics } from './metrics.js';
+export { AccuracyAccumulator, naiveScale } from './metrics.js';
 export type { ArpsFit, ArpsParameters } from './models/arps.js';
 export { arpsRate, fitArps } from './models/arps.js';
 export type { EtsFit, EtsParameters } from './models/ets.js';

@@ -19,11 +19,19 @@ const number = (value: number, digits = 3): string => (Number.isFinite(value) ? 
 const percent = (value: number, signed = false): string =>
   Number.isFinite(value) ? `${signed && value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}` : '–';
 
-function renderTable(header: readonly string[], rows: readonly string[][], leftAligned: readonly number[]): string {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
+function renderTable(
+  header: readonly string[],
+  rows: readonly string[][],
+  leftAligned: readonly number[],
+): string {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => row[column]!.length)),
+  );
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, column) => (leftAligned.includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) =>
+        leftAligned.includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+      )
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
@@ -89,7 +97,7 @@ export function formatBacktestTable(report: BacktestReport, options: FormatOptio
       `${report.minTrainingDays} days of history, ${coverageLabel} interval.`,
     'MASE@h: error on day h ahead; MASE 1..h: mean error over days 1..h. Each is averaged over all',
     "series-origins and scaled by the origin's in-sample one-step naive MAE; ×naive divides by naive's MASE.",
-    "sMAPE, bias (Σ(forecast − actual) / Σ actual) and the 1..h coverage pool days 1..h; selected = the model",
+    'sMAPE, bias (Σ(forecast − actual) / Σ actual) and the 1..h coverage pool days 1..h; selected = the model',
     'chosen per series and origin, with shut-in handling; baselines are scored on raw volumes.',
     '',
     renderTable(header, rows, [0, 1]),
@@ -115,7 +123,17 @@ export function formatBacktestTable(report: BacktestReport, options: FormatOptio
       '',
       'Per series (selected model):',
       renderTable(
-        ['series', 'h', 'MASE@h', '×naive', 'MASE 1..h', '×naive', `${coverageLabel} 1..h %`, 'origins', 'models chosen'],
+        [
+          'series',
+          'h',
+          'MASE@h',
+          '×naive',
+          'MASE 1..h',
+          '×naive',
+          `${coverageLabel} 1..h %`,
+          'origins',
+          'models chosen',
+        ],
         seriesRows,
         [0, 8],
       ),

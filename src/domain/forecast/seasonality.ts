@@ -8,14 +8,19 @@ export interface WeeklySeasonalityTest {
 }
 
 const MIN_EFFECT = 0.1;
+const MIN_WINDOW_DAYS = 5;
 
 /**
  * Tests for a weekly pattern: the series (log scale for positive data) is detrended by a centred 7-day
  * mean, and the lag-7 autocorrelation of the remainder must exceed both the 90 % one-sided Bartlett bound
  * 1.645·sqrt((1 + 2·Σ_{k<7} r_k²) / n) (the M4 benchmark's seasonality test) and 0.1.
- * Days that are NaN are skipped; a window with any NaN gives no detrended value.
+ * Days that are NaN are skipped; the centred mean uses the known days of its window (at least 5 of 7).
  */
-export function detectWeeklySeasonality(values: Float64Array, start = 0, end = values.length): WeeklySeasonalityTest {
+export function detectWeeklySeasonality(
+  values: Float64Array,
+  start = 0,
+  end = values.length,
+): WeeklySeasonalityTest {
   const length = end - start;
   const logs = new Float64Array(length);
   let allPositive = true;
@@ -29,17 +34,17 @@ export function detectWeeklySeasonality(values: Float64Array, start = 0, end = v
   }
   const remainder = new Float64Array(length).fill(Number.NaN);
   for (let index = 3; index < length - 3; index++) {
+    if (Number.isNaN(logs[index]!)) continue;
     let sum = 0;
-    let complete = true;
+    let count = 0;
     for (let offset = -3; offset <= 3; offset++) {
       const value = logs[index + offset]!;
-      if (Number.isNaN(value)) {
-        complete = false;
-        break;
+      if (!Number.isNaN(value)) {
+        sum += value;
+        count++;
       }
-      sum += value;
     }
-    if (complete) remainder[index] = logs[index]! - sum / 7;
+    if (count >= MIN_WINDOW_DAYS) remainder[index] = logs[index]! - sum / count;
   }
   let sum = 0;
   let count = 0;

@@ -5,6 +5,9 @@ import type { DailyPoint } from './types.js';
 /** Day status in a prepared series. */
 export const DayStatus = { missing: 0, producing: 1, shutIn: 2 } as const;
 
+/** Longest calendar span accepted (about 55 years of daily data). */
+export const MAX_SPAN_DAYS = 20_000;
+
 /** Tuning of shut-in detection and rate normalisation. */
 export interface SeriesPreparationOptions {
   /** A day whose volume is at most this share of the median producing volume is a shut-in (default 0.01). */
@@ -82,6 +85,13 @@ export function prepareSeries(
 
   const startDay = dated[0]!.day;
   const length = dated[dated.length - 1]!.day - startDay + 1;
+  if (length > MAX_SPAN_DAYS) {
+    throw new ForecastInputError(
+      'series_too_long',
+      `the series spans ${length} days from first to last date; at most ${MAX_SPAN_DAYS} are accepted`,
+      { spanDays: length, maxSpanDays: MAX_SPAN_DAYS },
+    );
+  }
   const values = new Float64Array(length).fill(Number.NaN);
   const hours = new Float64Array(length).fill(Number.NaN);
   for (const point of dated) {

@@ -18,7 +18,11 @@ export interface UptimeModel {
 export interface UptimeModelOptions {
   /** Only spells that ended in (or overlap) the last `window` days count (default 1095). */
   window?: number;
-  /** Weight, in spells, of the constant-hazard prior blended into the empirical hazard (default 2). */
+  /**
+   * Weight k, in spells, of the constant-hazard prior: hazard(age) = (endings + k·λ) / (atRisk + k), where
+   * λ = spells ended per day spent in that state (default 2). For shut-ins λ is 0 beyond the longest
+   * shut-in that ever ended, so part of every shut-in's probability stays "possibly permanent".
+   */
   priorStrength?: number;
 }
 
@@ -49,7 +53,12 @@ function spellsOf(status: Uint8Array, from: number, end: number): Spell[] {
   return spells;
 }
 
-function hazardOf(spells: Spell[], maxAge: number, priorStrength: number, zeroBeyondSupport: boolean): Float64Array {
+function hazardOf(
+  spells: Spell[],
+  maxAge: number,
+  priorStrength: number,
+  zeroBeyondSupport: boolean,
+): Float64Array {
   const atRisk = new Float64Array(maxAge + 2);
   const endings = new Float64Array(maxAge + 2);
   let exposure = 0;
@@ -74,11 +83,31 @@ function hazardOf(spells: Spell[], maxAge: number, priorStrength: number, zeroBe
   return hazard;
 }
 
+/** State and spell age on the last day before `end` (missing days extend the spell they fall in). */
+export function currentSpell(status: Uint8Array, end: number): { producing: boolean; age: number } {
+  let index = end - 1;
+  while (index >= 0 && status[index] === DayStatus.missing) index--;
+  if (index < 0) return { producing: true, age: 0 };
+  const state = status[index];
+  let start = index;
+  for (let previous = index - 1; previous >= 0; previous--) {
+    const day = status[previous];
+    if (day === DayStatus.missing) continue;
+    if (day !== state) break;
+    start = previous;
+  }
+  return { producing: state === DayStatus.producing, age: end - start };
+}
+
 /** Longest spell age the hazards are tabulated for; older spells use the last entry. */
 const MAX_AGE = 400;
 
 /** Estimates producing and shut-in spell hazards from the day statuses before `end`. */
-export function fitUptimeModel(status: Uint8Array, end: number, options: UptimeModelOptions = {}): UptimeModel {
+export function fitUptimeModel(
+  status: Uint8Array,
+  end: number,
+  options: UptimeModelOptions = {},
+): UptimeModel {
   const from = Math.max(0, end - (options.window ?? 1095));
   const spells = spellsOf(status, from, end);
   const priorStrength = options.priorStrength ?? 2;

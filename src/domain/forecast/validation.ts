@@ -17,9 +17,13 @@ export function validateHorizon(horizon: number): number {
 /** Returns the central interval probability if within [0.5, 0.98]; throws `interval_out_of_range`. */
 export function validateInterval(interval: number): number {
   if (!Number.isFinite(interval) || interval < 0.5 || interval > 0.98) {
-    throw new ForecastInputError('interval_out_of_range', `interval must be between 0.5 and 0.98, got ${interval}`, {
-      interval,
-    });
+    throw new ForecastInputError(
+      'interval_out_of_range',
+      `interval must be between 0.5 and 0.98, got ${interval}`,
+      {
+        interval,
+      },
+    );
   }
   return interval;
 }

@@ -53,6 +53,7 @@ describe('app basics through app.request', () => {
       ['database', 'up'],
       ['vector_extension', 'up'],
       ['warehouse', 'up'],
+      ['rate_limit_store', 'up'],
     ]);
   });
 

@@ -59,6 +59,21 @@ describe('migrations on the embedded PGlite (real Postgres + pgvector through pg
   });
 });
 
+describe('embedded PGlite over the wire protocol', () => {
+  it('keeps answering correctly after a failed statement', async () => {
+    const db = await openEmbeddedDatabase('memory://');
+    try {
+      await expect(db.pool.query('SELECT * FROM no_such_table')).rejects.toThrow(/does not exist/);
+      for (const value of [1, 2, 3]) {
+        const { rows } = await db.pool.query<{ x: number }>('SELECT $1::int AS x', [value]);
+        expect(rows).toEqual([{ x: value }]);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('migrations on the machine PostgreSQL 15 (no pgvector)', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   beforeAll(async () => {

@@ -72,7 +72,11 @@ function profileLogQi(
  * closed form, refined by Nelder–Mead. Times are days from the curve's t = 0; rates must be positive.
  * Returns `null` with fewer than 5 points.
  */
-export function fitArps(times: ArrayLike<number>, rates: ArrayLike<number>, options: ArpsFitOptions = {}): ArpsFit | null {
+export function fitArps(
+  times: ArrayLike<number>,
+  rates: ArrayLike<number>,
+  options: ArpsFitOptions = {},
+): ArpsFit | null {
   const count = times.length;
   if (count < 5) return null;
   const terminalDecline = options.terminalDecline ?? DEFAULT_TERMINAL_DECLINE;
@@ -93,11 +97,15 @@ export function fitArps(times: ArrayLike<number>, rates: ArrayLike<number>, opti
       if (sse < best.sse) best = { b, logDi, sse };
     }
   }
-  const refined = nelderMead((point) => objective(point[0]!, point[1]!), [Math.max(best.b, 0.05), best.logDi], {
-    step: 0.3,
-    maxIterations: 400,
-    tolerance: 1e-14,
-  });
+  const refined = nelderMead(
+    (point) => objective(point[0]!, point[1]!),
+    [Math.max(best.b, 0.05), best.logDi],
+    {
+      step: 0.3,
+      maxIterations: 400,
+      tolerance: 1e-14,
+    },
+  );
   const exponentialRefined = nelderMead((point) => objective(0, point[0]!), [best.logDi], {
     step: 0.3,
     maxIterations: 200,
@@ -144,7 +152,9 @@ export function createArpsModel(options: ArpsModelOptions = {}): RateModel {
         }
       }
       if (times.length < 30) return origins.map(() => null);
-      const fit = fitArps(times, values, { terminalDecline: options.terminalDecline ?? DEFAULT_TERMINAL_DECLINE });
+      const fit = fitArps(times, values, {
+        terminalDecline: options.terminalDecline ?? DEFAULT_TERMINAL_DECLINE,
+      });
       if (!fit || fit.parameters.di <= MIN_DECLINE * 1.01) return origins.map(() => null);
       const { di, b, terminalDecline } = fit.parameters;
       return origins.map((origin) => {

@@ -41,7 +41,12 @@ export interface EtsFit {
 const INITIAL_POINTS = 14;
 
 /** Initial level/trend from a least-squares line through the first usable points; season from residual means. */
-export function etsInitialState(values: Float64Array, start: number, end: number, seasonal: boolean): EtsState {
+export function etsInitialState(
+  values: Float64Array,
+  start: number,
+  end: number,
+  seasonal: boolean,
+): EtsState {
   const xs: number[] = [];
   const ys: number[] = [];
   for (let index = start; index < end && xs.length < INITIAL_POINTS; index++) {
@@ -165,7 +170,11 @@ export function fitEts(values: Float64Array, end: number, options: EtsFitOptions
   if (options.seasonal) startPoint.push(logit(0.05));
   const objective = (point: readonly number[]): number =>
     etsFilter(values, start, end, decode(point, options), cloneState(initial));
-  const best = nelderMead(objective, startPoint, { step: 1, maxIterations: 60 * startPoint.length, tolerance: 1e-7 });
+  const best = nelderMead(objective, startPoint, {
+    step: 1,
+    maxIterations: 60 * startPoint.length,
+    tolerance: 1e-7,
+  });
   return { parameters: decode(best.point, options), start, initial, sse: best.value };
 }
 

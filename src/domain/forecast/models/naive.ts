@@ -1,4 +1,4 @@
-import type { ModelContext, RateModel } from './model.js';
+import type { RateModel } from './model.js';
 import { lastFiniteIndex } from './model.js';
 
 /** Naive: every future day equals the last usable rate. */
@@ -20,7 +20,7 @@ const SEASONAL_LOOKBACK_WEEKS = 8;
 export const seasonalNaiveModel: RateModel = {
   name: 'seasonal_naive',
   minObservations: 7,
-  rolling(rates: Float64Array, origins: readonly number[], horizon: number, _context: ModelContext) {
+  rolling(rates: Float64Array, origins: readonly number[], horizon: number): (Float64Array | null)[] {
     return origins.map((origin) => {
       const last = lastFiniteIndex(rates, origin);
       if (last < 0) return null;
