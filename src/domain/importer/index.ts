@@ -1,0 +1,33 @@
+/**
+ * `load-csv`: users' CSV files into the embedded DuckDB warehouse through a YAML mapping, with two-phase
+ * validation (nothing is written when a row is bad) and data-quality flags. See `docs/loading-data.md`.
+ */
+export type { CellValue, Scalar } from './cells.js';
+export { type CsvOptions, type CsvRecord, parseCsv } from './csv.js';
+export { CsvFileError, LoadValidationError, type RowError } from './errors.js';
+export {
+  type DimensionSummary,
+  dryRunSummary,
+  type LoadCsvOptions,
+  type LoadSummary,
+  loadCsv,
+  prepareCsvLoad,
+  writePreparedLoad,
+} from './load.js';
+export {
+  type ColumnSource,
+  type CsvDialect,
+  type Mapping,
+  MappingError,
+  type MappingIssue,
+  type MappingOptions,
+  parseMapping,
+  type RowFilter,
+  readMappingFile,
+  type UnpivotEntry,
+  validateMapping,
+} from './mapping.js';
+export { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
+export { QUALITY_FLAGS, type QualityFlag } from './quality.js';
+export { LOADABLE_TABLE_NAMES, LOADABLE_TABLES, type LoadableTableName } from './tables.js';
+export { compileDateFormat, parseNumber } from './values.js';

@@ -1,0 +1,304 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type DuckDBAppender, type DuckDBConnection, dateValue, timestampValue } from '@duckdb/node-api';
+import type { DuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
+import type { CellValue } from './cells.js';
+import { CsvFileError } from './errors.js';
+import { type Mapping, MappingError, parseMapping } from './mapping.js';
+import { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
+import type { QualityFlag } from './quality.js';
+import type { ColumnType, DimensionTableName, LoadableTable, LoadableTableName } from './tables.js';
+import { epochDayOf } from './values.js';
+
+/** Options of {@link loadCsv}. Give exactly one of `csvText` and `filePath`. */
+export interface LoadCsvOptions {
+  /** A validated mapping, or mapping YAML text. */
+  mapping: Mapping | string;
+  /** Target table (`--table`); must agree with the mapping's table when both are given. */
+  table?: string;
+  csvText?: string;
+  filePath?: string;
+  /** `load_metadata.source` (default: the file's base name, or `inline.csv` for `csvText`). */
+  sourceName?: string;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Row errors kept in a rejection (all are counted); default 1000. */
+  maxErrors?: number;
+  /** `load_metadata.loaded_at` and the default `forecast_daily.generated_at` (default: now). */
+  loadedAt?: Date;
+  /** Validate and compute flags, write nothing. */
+  dryRun?: boolean;
+}
+
+/** Rows written to one dimension table. */
+export interface DimensionSummary {
+  table: DimensionTableName;
+  /** Distinct rows in the file for the table (inserted or updated). */
+  rows: number;
+  /** Of those, rows that already existed and were updated. */
+  updated: number;
+}
+
+/** What a load did (or, with `dryRun`, would do). */
+export interface LoadSummary {
+  table: LoadableTableName;
+  source: string;
+  dryRun: boolean;
+  /** Data records in the file. */
+  rowsRead: number;
+  /** Records dropped by the mapping's `filter` or matched by no `unpivot` entry. */
+  rowsFiltered: number;
+  /** Rows written to the table (one record gives several rows with `unpivot`). */
+  rowsLoaded: number;
+  /** Warehouse rows with a key of the file that were replaced (or updated, for tables with a primary key). */
+  rowsReplaced: number;
+  /** Loaded rows carrying at least one quality flag. */
+  flaggedRows: number;
+  /** Loaded rows carrying each quality flag. */
+  flags: Record<QualityFlag, number>;
+  dimensions: DimensionSummary[];
+  warnings: string[];
+  /** ISO timestamp (UTC) recorded in `load_metadata`. */
+  loadedAt: string;
+  seconds: number;
+}
+
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true });
+const APPEND_CHUNK = 5_000;
+const REFERENCES: ReadonlyArray<readonly [column: string, table: DimensionTableName]> = [
+  ['site_id', 'sites'],
+  ['asset_id', 'assets'],
+  ['product_id', 'products'],
+];
+
+/**
+ * Loads one CSV file into the embedded warehouse in two phases. Phase one validates every row (see
+ * {@link prepareLoad}); any row error rejects the whole file with {@link LoadValidationError} and nothing is
+ * written. Phase two writes everything in one transaction: dimension rows are upserted, the table's rows
+ * replace the warehouse rows with the same key (so loading the same file twice is idempotent), and one
+ * `load_metadata` row is written per table touched.
+ */
+export async function loadCsv(warehouse: DuckDbWarehouse, options: LoadCsvOptions): Promise<LoadSummary> {
+  const started = performance.now();
+  const prepared = await prepareCsvLoad(options);
+  if (options.dryRun) return dryRunSummary(prepared, started);
+  return writePreparedLoad(warehouse, prepared, { onProgress: options.onProgress, started });
+}
+
+/** Phase one of {@link loadCsv} on its own: reads the file and mapping, validates, writes nothing. */
+export async function prepareCsvLoad(options: LoadCsvOptions): Promise<PreparedLoad> {
+  const mapping =
+    typeof options.mapping === 'string'
+      ? parseMapping(options.mapping, options.table === undefined ? {} : { table: options.table })
+      : options.mapping;
+  if (options.table !== undefined && options.table !== mapping.table)
+    throw new MappingError([
+      {
+        path: 'table',
+        message: `the mapping loads "${mapping.table}" but the table given is "${options.table}"`,
+      },
+    ]);
+  const { csvText, source } = await readSource(options);
+  return prepareLoad({
+    mapping,
+    csvText,
+    source,
+    loadedAt: options.loadedAt ?? new Date(),
+    ...(options.maxErrors === undefined ? {} : { maxErrors: options.maxErrors }),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+/** Phase two of {@link loadCsv}: writes a prepared load in one transaction. */
+export async function writePreparedLoad(
+  warehouse: DuckDbWarehouse,
+  prepared: PreparedLoad,
+  options: { onProgress?: ((progress: LoadProgress) => void) | undefined; started?: number } = {},
+): Promise<LoadSummary> {
+  const started = options.started ?? performance.now();
+  const tables = [...prepared.dimensions, prepared.main];
+  const total = tables.reduce((sum, table) => sum + table.rows.length, 0);
+  let done = 0;
+  const tick = (rows: number): void => {
+    done += rows;
+    options.onProgress?.({ phase: 'load', done, total });
+  };
+  const loadedAt = sqlTimestamp(prepared.loadedAt);
+  const warnings: string[] = [];
+  const updated = new Map<string, number>();
+  const replaced = await warehouse.transaction(async (connection) => {
+    let mainReplaced = 0;
+    for (const table of tables) {
+      const isMain = table === prepared.main;
+      const result = await writeTable(connection, table, tick, isMain ? warnings : null);
+      if (isMain) mainReplaced = result.replaced;
+      else updated.set(table.table.name, result.replaced);
+      await connection.run(
+        'INSERT INTO analytics.load_metadata (table_name, source, loaded_at, row_count) VALUES (?, ?, CAST(? AS TIMESTAMP), ?)',
+        [table.table.name, prepared.source, loadedAt, table.rows.length],
+      );
+    }
+    return mainReplaced;
+  });
+  return summarize(prepared, started, { dryRun: false, replaced, updated, warnings });
+}
+
+/** The summary of a prepared load that is not written (`--dry-run`): what a load would do. */
+export function dryRunSummary(prepared: PreparedLoad, started: number): LoadSummary {
+  return summarize(prepared, started, { dryRun: true, replaced: 0, updated: new Map() });
+}
+
+async function readSource(options: LoadCsvOptions): Promise<{ csvText: string; source: string }> {
+  if ((options.csvText === undefined) === (options.filePath === undefined))
+    throw new TypeError('loadCsv needs exactly one of csvText and filePath');
+  if (options.csvText !== undefined)
+    return { csvText: options.csvText, source: options.sourceName ?? 'inline.csv' };
+  const filePath = options.filePath as string;
+  const bytes = await readFile(filePath);
+  let csvText: string;
+  try {
+    csvText = UTF8_DECODER.decode(bytes);
+  } catch {
+    throw new CsvFileError(`${filePath} is not valid UTF-8; save it as UTF-8 (CSV UTF-8 in Excel) and retry`);
+  }
+  return { csvText, source: options.sourceName ?? path.basename(filePath) };
+}
+
+async function writeTable(
+  connection: DuckDBConnection,
+  prepared: PreparedTable,
+  tick: (rows: number) => void,
+  warnings: string[] | null,
+): Promise<{ replaced: number }> {
+  const { table } = prepared;
+  const stage = `datalive_load_${table.name}`;
+  const staged = `temp.main.${stage}`;
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT * FROM analytics.${table.name} LIMIT 0`,
+  );
+  const appender = await connection.createAppender(stage, 'main', 'temp');
+  try {
+    const types = table.columns.map((column) => column.type);
+    let pending = 0;
+    for (const row of prepared.rows) {
+      for (let position = 0; position < row.length; position += 1)
+        appendCell(appender, types[position] as ColumnType, row[position] ?? null);
+      appender.endRow();
+      pending += 1;
+      if (pending === APPEND_CHUNK) {
+        tick(pending);
+        pending = 0;
+      }
+    }
+    appender.flushSync();
+    tick(pending);
+  } finally {
+    appender.closeSync();
+  }
+
+  const keyList = table.key.join(', ');
+  let replaced: number;
+  if (table.strategy === 'replace-by-key') {
+    const matches = table.key.map((name) => `target.${name} = incoming.${name}`).join(' AND ');
+    const deleted = await connection.run(
+      `DELETE FROM analytics.${table.name} AS target USING (SELECT DISTINCT ${keyList} FROM ${staged}) AS incoming WHERE ${matches}`,
+    );
+    replaced = deleted.rowsChanged;
+    await connection.run(`INSERT INTO analytics.${table.name} SELECT * FROM ${staged}`);
+  } else {
+    replaced = await count(
+      connection,
+      `SELECT count(*) FROM ${staged} AS incoming JOIN analytics.${table.name} AS target USING (${keyList})`,
+    );
+    const updates = prepared.mappedColumns.filter((name) => !table.key.includes(name));
+    const onConflict =
+      updates.length === 0
+        ? 'DO NOTHING'
+        : `DO UPDATE SET ${updates.map((name) => `${name} = excluded.${name}`).join(', ')}`;
+    await connection.run(
+      `INSERT INTO analytics.${table.name} SELECT * FROM ${staged} ON CONFLICT (${keyList}) ${onConflict}`,
+    );
+  }
+  if (warnings) warnings.push(...(await danglingReferences(connection, table, staged)));
+  await connection.run(`DROP TABLE ${staged}`);
+  return { replaced };
+}
+
+async function danglingReferences(
+  connection: DuckDBConnection,
+  table: LoadableTable,
+  staged: string,
+): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [column, dimension] of REFERENCES) {
+    if (table.key.length === 1 && table.key[0] === column) continue;
+    if (!table.columns.some((candidate) => candidate.name === column)) continue;
+    const reader = await connection.runAndReadAll(
+      `SELECT count(DISTINCT incoming.${column}) AS missing, min(incoming.${column}) AS example
+         FROM ${staged} AS incoming LEFT JOIN analytics.${dimension} AS known USING (${column})
+        WHERE incoming.${column} IS NOT NULL AND known.${column} IS NULL`,
+    );
+    const [missing, example] = reader.getRowsJson()[0] ?? [];
+    if (Number(missing ?? 0) > 0)
+      warnings.push(
+        `${Number(missing)} ${column} value(s) have no row in ${dimension} (e.g. ${JSON.stringify(example)}); ` +
+          `add them with dimensions.${dimension} in the mapping or load ${dimension} first`,
+      );
+  }
+  return warnings;
+}
+
+async function count(connection: DuckDBConnection, sql: string): Promise<number> {
+  const reader = await connection.runAndReadAll(sql);
+  return Number(reader.getRowsJson()[0]?.[0] ?? 0);
+}
+
+function appendCell(appender: DuckDBAppender, type: ColumnType, value: CellValue): void {
+  if (value === null) {
+    appender.appendNull();
+    return;
+  }
+  switch (type) {
+    case 'varchar':
+      appender.appendVarchar(String(value));
+      return;
+    case 'double':
+      appender.appendDouble(Number(value));
+      return;
+    case 'date':
+      appender.appendDate(dateValue(epochDayOf(Number(value))));
+      return;
+    case 'timestamp':
+      appender.appendTimestamp(timestampValue(BigInt(Math.round(Number(value) * 1000))));
+      return;
+  }
+}
+
+function sqlTimestamp(date: Date): string {
+  return date.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+function summarize(
+  prepared: PreparedLoad,
+  started: number,
+  written: { dryRun: boolean; replaced: number; updated: ReadonlyMap<string, number>; warnings?: string[] },
+): LoadSummary {
+  return {
+    table: prepared.main.table.name,
+    source: prepared.source,
+    dryRun: written.dryRun,
+    rowsRead: prepared.rowsRead,
+    rowsFiltered: prepared.rowsFiltered,
+    rowsLoaded: prepared.main.rows.length,
+    rowsReplaced: written.replaced,
+    flaggedRows: prepared.flaggedRows,
+    flags: prepared.flags,
+    dimensions: prepared.dimensions.map((dimension) => ({
+      table: dimension.table.name as DimensionTableName,
+      rows: dimension.rows.length,
+      updated: written.updated.get(dimension.table.name) ?? 0,
+    })),
+    warnings: [...prepared.warnings, ...(written.warnings ?? [])],
+    loadedAt: prepared.loadedAt.toISOString(),
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+  };
+}
