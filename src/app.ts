@@ -17,6 +17,8 @@ import { catalogRoute } from './routes/insights/catalog.js';
 import { dailyRoute } from './routes/insights/daily.js';
 import { digestRoute } from './routes/insights/digest.js';
 import { varianceRoute } from './routes/insights/variance.js';
+import { documentRoutes } from './routes/rag/documents.js';
+import { searchRoute } from './routes/rag/search.js';
 import type { Services } from './services.js';
 
 /** Options for {@link createApp}. */
@@ -68,6 +70,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
   app.use('/insights', authenticate, requireScope('insights:read'), limit('insights'));
   app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
+  app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
+  app.use('/rag/explain', authenticate, requireScope('rag:explain'), limit('rag'));
+  app.use('/rag/documents', authenticate, limit('rag'));
+  app.use('/rag/documents/*', authenticate, limit('rag'));
+  app.on('GET', ['/rag/documents', '/rag/documents/*'], requireScope('rag:explain'));
+  app.on(['POST', 'DELETE'], ['/rag/documents', '/rag/documents/*'], requireScope('rag:write'));
 
   app.route('/', healthRoutes);
   app.route('/', adminKeyRoutes);
@@ -76,6 +84,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', varianceRoute);
   app.route('/', anomaliesRoute);
   app.route('/', digestRoute);
+  app.route('/', searchRoute);
+  app.route('/', documentRoutes);
 
   app.notFound(handleNotFound);
   app.onError(handleError);

@@ -182,6 +182,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       );
     }
   }
+  if (vars.EMBEDDER === 'bedrock' && ![256, 512, 1024].includes(vars.EMBEDDING_DIMENSION)) {
+    throw new ConfigError('invalid EMBEDDING_DIMENSION: Titan Text Embeddings v2 supports 256, 512 or 1024');
+  }
   if (vars.DATALIVE_ENV === 'prod' && !vars.API_KEY_PEPPER) {
     throw new ConfigError('invalid API_KEY_PEPPER: required when DATALIVE_ENV=prod (at least 32 characters)');
   }

@@ -1,18 +1,27 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { createBedrockClient } from './adapters/bedrock/client.js';
+import { ConverseLlm } from './adapters/bedrock/converse-llm.js';
+import { type TitanDimension, TitanEmbedder } from './adapters/bedrock/titan-embedder.js';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
+import { HashEmbedder } from './adapters/local/hash-embedder.js';
 import { MemoryRateLimitStore } from './adapters/local/memory-rate-limit-store.js';
 import { resolvePepper } from './adapters/local/pepper.js';
 import { type Database, openDatabase } from './adapters/postgres/database.js';
 import { PostgresKeyStore } from './adapters/postgres/key-store.js';
 import { migrate } from './adapters/postgres/migrate.js';
+import { PgRagRepository } from './adapters/postgres/rag-repository.js';
 import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-store.js';
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
 import { loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
+import { RagIndexService } from './domain/rag/index-service.js';
 import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
+import type { Embedder } from './ports/embedder.js';
+import type { Llm } from './ports/llm.js';
 import type { RateLimitStore } from './ports/rate-limit.js';
 import type { Warehouse } from './ports/warehouse.js';
 
@@ -25,6 +34,10 @@ export interface Services {
   warehouse: Warehouse;
   keys: KeyService;
   insights: InsightsService;
+  embedder: Embedder;
+  /** Bedrock Converse when configured; null on the embedded default (the grounded composer answers). */
+  llm: Llm | null;
+  rag: RagIndexService;
   rateLimitStore: RateLimitStore;
   limiter: RateLimiter;
   /** In-process store counting failed authentications per client IP (never shared, never Redis). */
@@ -33,6 +46,11 @@ export interface Services {
   /** Releases pools and handles, in reverse order of creation. */
   close(): Promise<void>;
 }
+
+/** Demo runbooks and dashboard descriptions indexed on the embedded default's first start. */
+export const DEMO_DOCUMENT_DIRS = ['runbooks', 'dashboards'].map((folder) =>
+  fileURLToPath(new URL(`../data/demo/${folder}/`, import.meta.url)),
+);
 
 /** Package version, read once. */
 export const VERSION: string = (
@@ -44,6 +62,8 @@ export interface ServiceOverrides {
   db?: Database;
   warehouse?: Warehouse;
   rateLimitStore?: RateLimitStore;
+  embedder?: Embedder;
+  llm?: Llm | null;
   /** Clock for key expiry and rate limits in tests. */
   now?: () => number;
 }
@@ -73,6 +93,23 @@ export async function buildServices(
       forecastVersion: config.forecastModelVersion,
       now: overrides.now,
     });
+
+    const { embedder, llm } = buildModels(config, overrides);
+    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
+    await rag.ensureCompatible();
+    if (
+      config.database.mode === 'embedded' &&
+      config.warehouse.kind === 'duckdb' &&
+      config.warehouse.seedDemo
+    ) {
+      if ((await rag.countChunks()) === 0) {
+        const summary = await rag.ingestPaths(DEMO_DOCUMENT_DIRS, { exclude: ['README.md'] });
+        logger.info(
+          { documents: summary.added, chunks: summary.chunks, seconds: summary.seconds },
+          'demo documents indexed',
+        );
+      }
+    }
 
     const keys = new KeyService(new PostgresKeyStore(db.pool), {
       env: config.env,
@@ -161,6 +198,9 @@ export async function buildServices(
       warehouse,
       keys,
       insights,
+      embedder,
+      llm,
+      rag,
       rateLimitStore,
       limiter,
       authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),
@@ -173,6 +213,38 @@ export async function buildServices(
     for (const close of closers.reverse()) await close().catch(() => {});
     throw error;
   }
+}
+
+/** Builds the embedder and the LLM from configuration: local by default, Bedrock when configured. */
+export function buildModels(
+  config: Config,
+  overrides: ServiceOverrides = {},
+): { embedder: Embedder; llm: Llm | null } {
+  const needsBedrock = config.embedder.kind === 'bedrock' || config.llm.kind === 'bedrock';
+  const client = needsBedrock
+    ? createBedrockClient({
+        region: config.bedrock.region,
+        endpoint: config.bedrock.endpoint,
+        timeoutMs: config.bedrock.timeoutMs,
+      })
+    : undefined;
+  const embedder =
+    overrides.embedder ??
+    (config.embedder.kind === 'bedrock' && client
+      ? new TitanEmbedder({
+          client,
+          modelId: config.embedder.modelId,
+          dimension: config.embedder.dimension as TitanDimension,
+          timeoutMs: config.bedrock.timeoutMs,
+        })
+      : new HashEmbedder({ dimension: config.embedder.dimension }));
+  const llm =
+    overrides.llm !== undefined
+      ? overrides.llm
+      : config.llm.kind === 'bedrock' && client
+        ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs: config.bedrock.timeoutMs })
+        : null;
+  return { embedder, llm };
 }
 
 async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {

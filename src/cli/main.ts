@@ -1,12 +1,21 @@
 import { loadConfig } from '../config.js';
 import { type CliIo, type Command, UsageError } from './command.js';
+import { ingestCommand } from './commands/ingest.js';
 import { keysCommand } from './commands/keys.js';
 import { loadCsvCommand } from './commands/load-csv.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reembedCommand } from './commands/reembed.js';
 import { seedDemoCommand } from './commands/seed-demo.js';
 
 /** Every `datalive` command, in help order. */
-export const COMMANDS: readonly Command[] = [migrateCommand, seedDemoCommand, loadCsvCommand, keysCommand];
+export const COMMANDS: readonly Command[] = [
+  migrateCommand,
+  seedDemoCommand,
+  loadCsvCommand,
+  ingestCommand,
+  reembedCommand,
+  keysCommand,
+];
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),

@@ -1,0 +1,432 @@
+import type pg from 'pg';
+import type { Chunk, LoadedDocument } from '../../domain/rag/ingest/index.js';
+
+const SCHEMA_NAME = /^rag_(dev|qa|prod)$/;
+
+/** A stored document (without chunks). */
+export interface StoredDocument {
+  id: string;
+  uri: string;
+  sourceRoot: string | null;
+  title: string;
+  docType: string;
+  format: string;
+  language: string | null;
+  tags: string[];
+  sites: string[];
+  assets: string[];
+  contentHash: string;
+  chunkCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Filters applied in SQL to both retrieval legs. */
+export interface ChunkFilters {
+  sites?: readonly string[];
+  assets?: readonly string[];
+  docTypes?: readonly string[];
+  tags?: readonly string[];
+  /** The key's site allow-list: documents tied to other sites are invisible; site-less documents stay visible. */
+  allowedSites: readonly string[] | null;
+}
+
+/** A chunk hit from one retrieval leg. */
+export interface ChunkHit {
+  chunkId: string;
+  documentId: string;
+  uri: string;
+  title: string;
+  headingPath: string[];
+  span: { startLine: number; endLine: number } | { page: number };
+  text: string;
+  docType: string;
+  sites: string[];
+  score: number;
+}
+
+/** Index metadata: the embedding model and dimension the vectors were made with. */
+export interface IndexMeta {
+  embeddingModel: string | null;
+  embeddingDimension: number;
+}
+
+/** Chunk plus its embedding, ready to store. */
+export interface EmbeddedChunk {
+  chunk: Chunk;
+  embedding: number[];
+}
+
+const vectorLiteral = (values: readonly number[]): string =>
+  `[${values.map((value) => Number(value.toFixed(7))).join(',')}]`;
+const TEXT_CONFIGS: Record<string, string> = { en: 'english', es: 'spanish' };
+const INSERT_BATCH = 50;
+
+interface DocumentRow {
+  id: string;
+  uri: string;
+  source_root: string | null;
+  title: string;
+  doc_type: string;
+  format: string;
+  language: string | null;
+  tags: string[];
+  sites: string[];
+  assets: string[];
+  content_hash: string;
+  chunk_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toDocument = (row: DocumentRow): StoredDocument => ({
+  id: row.id,
+  uri: row.uri,
+  sourceRoot: row.source_root,
+  title: row.title,
+  docType: row.doc_type,
+  format: row.format,
+  language: row.language,
+  tags: row.tags,
+  sites: row.sites,
+  assets: row.assets,
+  contentHash: row.content_hash,
+  chunkCount: row.chunk_count,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+interface HitRow {
+  id: string;
+  document_id: string;
+  uri: string;
+  title: string;
+  heading_path: string[];
+  span: ChunkHit['span'];
+  text: string;
+  doc_type: string;
+  sites: string[];
+  score: number;
+}
+
+const toHit = (row: HitRow): ChunkHit => ({
+  chunkId: String(row.id),
+  documentId: row.document_id,
+  uri: row.uri,
+  title: row.title,
+  headingPath: row.heading_path,
+  span: row.span,
+  text: row.text,
+  docType: row.doc_type,
+  sites: row.sites,
+  score: Number(row.score),
+});
+
+/**
+ * The per-environment RAG index in Postgres + pgvector. The schema (`rag_dev`, `rag_qa`, `rag_prod`) is
+ * fixed by configuration and validated here; every value from a request travels as a bind parameter.
+ */
+export class PgRagRepository {
+  private readonly schema: string;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    schema: string,
+  ) {
+    if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid RAG schema name ${schema}`);
+    this.schema = schema;
+  }
+
+  async indexMeta(): Promise<IndexMeta> {
+    const { rows } = await this.pool.query<{ embedding_model: string | null; embedding_dimension: number }>(
+      `SELECT embedding_model, embedding_dimension FROM ${this.schema}.index_meta`,
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`${this.schema}.index_meta is empty; run datalive migrate`);
+    return { embeddingModel: row.embedding_model, embeddingDimension: row.embedding_dimension };
+  }
+
+  async recordEmbeddingModel(model: string): Promise<void> {
+    await this.pool.query(`UPDATE ${this.schema}.index_meta SET embedding_model = $1, updated_at = now()`, [
+      model,
+    ]);
+  }
+
+  async findByUri(uri: string): Promise<StoredDocument | undefined> {
+    const { rows } = await this.pool.query<DocumentRow>(
+      `SELECT * FROM ${this.schema}.documents WHERE uri = $1`,
+      [uri],
+    );
+    return rows[0] ? toDocument(rows[0]) : undefined;
+  }
+
+  async findById(id: string): Promise<StoredDocument | undefined> {
+    const { rows } = await this.pool.query<DocumentRow>(
+      `SELECT * FROM ${this.schema}.documents WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? toDocument(rows[0]) : undefined;
+  }
+
+  async listDocuments(options: {
+    limit: number;
+    afterUri: string | null;
+    allowedSites: readonly string[] | null;
+  }) {
+    const params: unknown[] = [options.limit + 1];
+    let where = 'TRUE';
+    if (options.afterUri) {
+      params.push(options.afterUri);
+      where += ` AND uri > $${params.length}`;
+    }
+    if (options.allowedSites) {
+      params.push(options.allowedSites);
+      where += ` AND (sites = '{}' OR sites && $${params.length}::text[])`;
+    }
+    const { rows } = await this.pool.query<DocumentRow>(
+      `SELECT * FROM ${this.schema}.documents WHERE ${where} ORDER BY uri LIMIT $1`,
+      params,
+    );
+    return { documents: rows.slice(0, options.limit).map(toDocument), hasMore: rows.length > options.limit };
+  }
+
+  async listUris(sourceRoot: string): Promise<Array<{ id: string; uri: string }>> {
+    const { rows } = await this.pool.query<{ id: string; uri: string }>(
+      `SELECT id, uri FROM ${this.schema}.documents WHERE source_root = $1 ORDER BY uri`,
+      [sourceRoot],
+    );
+    return rows;
+  }
+
+  /**
+   * Inserts or replaces a document and all its chunks in one transaction: readers see the old version
+   * or the new one, never a mix.
+   */
+  async replaceDocument(
+    document: LoadedDocument,
+    options: { contentHash: string; sourceRoot: string | null; metadata?: Record<string, unknown> },
+    chunks: readonly EmbeddedChunk[],
+  ): Promise<{ id: string; created: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const existing = await client.query<{ id: string }>(
+        `SELECT id FROM ${this.schema}.documents WHERE uri = $1 FOR UPDATE`,
+        [document.uri],
+      );
+      const documentValues = [
+        document.title,
+        document.docType,
+        document.format,
+        document.language ?? null,
+        document.tags,
+        document.sites,
+        document.assets,
+        options.contentHash,
+        chunks.length,
+        JSON.stringify(options.metadata ?? {}),
+        options.sourceRoot,
+      ];
+      let id: string;
+      const created = existing.rows.length === 0;
+      if (created) {
+        const inserted = await client.query<{ id: string }>(
+          `INSERT INTO ${this.schema}.documents (uri, title, doc_type, format, language, tags, sites, assets, content_hash, chunk_count, metadata, source_root)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+          [document.uri, ...documentValues],
+        );
+        id = inserted.rows[0]?.id as string;
+      } else {
+        id = existing.rows[0]?.id as string;
+        await client.query(`DELETE FROM ${this.schema}.chunks WHERE document_id = $1`, [id]);
+        await client.query(
+          `UPDATE ${this.schema}.documents SET title = $2, doc_type = $3, format = $4, language = $5, tags = $6, sites = $7,
+             assets = $8, content_hash = $9, chunk_count = $10, metadata = $11, source_root = $12, updated_at = now() WHERE id = $1`,
+          [id, ...documentValues],
+        );
+      }
+      for (let start = 0; start < chunks.length; start += INSERT_BATCH) {
+        const batch = chunks.slice(start, start + INSERT_BATCH);
+        const values: unknown[] = [];
+        const tuples = batch.map(({ chunk, embedding }) => {
+          const base = values.length;
+          values.push(
+            id,
+            chunk.ordinal,
+            chunk.title,
+            chunk.headingPath,
+            chunk.headingPath.join(' '),
+            chunk.text,
+            JSON.stringify(chunk.span),
+            chunk.contentHash,
+            chunk.docType,
+            chunk.tags,
+            chunk.sites,
+            chunk.assets,
+            TEXT_CONFIGS[chunk.language ?? 'en'] ?? 'english',
+            chunk.tokenCount,
+            vectorLiteral(embedding),
+          );
+          const placeholders = Array.from({ length: 15 }, (_, index) => `$${base + index + 1}`);
+          placeholders[12] = `${placeholders[12]}::regconfig`;
+          placeholders[14] = `${placeholders[14]}::vector`;
+          return `(${placeholders.join(', ')})`;
+        });
+        await client.query(
+          `INSERT INTO ${this.schema}.chunks (document_id, ordinal, title, heading_path, heading, text, span, content_hash, doc_type, tags, sites, assets, text_config, token_count, embedding)
+           VALUES ${tuples.join(', ')}`,
+          values,
+        );
+      }
+      await client.query('COMMIT');
+      return { id, created };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Refreshes planner statistics after bulk changes (keeps the GIN and HNSW indexes in use). */
+  async analyze(): Promise<void> {
+    await this.pool.query(`ANALYZE ${this.schema}.chunks`);
+    await this.pool.query(`ANALYZE ${this.schema}.documents`);
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.schema}.documents WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async countChunks(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${this.schema}.chunks`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Nearest chunks by cosine distance through the HNSW index (iterative scan keeps filtered results full). */
+  async vectorSearch(
+    embedding: readonly number[],
+    limit: number,
+    filters: ChunkFilters,
+    exact = false,
+  ): Promise<ChunkHit[]> {
+    const { where, params } = this.filterSql(filters, 2);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (exact) {
+        await client.query('SET LOCAL enable_indexscan = off');
+      } else {
+        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(200, limit * 4)}`);
+        await client.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
+      }
+      const { rows } = await client.query<HitRow>(
+        `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
+                1 - (c.embedding <=> $1::vector) AS score
+         FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
+         WHERE ${where}
+         ORDER BY c.embedding <=> $1::vector LIMIT $2`,
+        [vectorLiteral(embedding), limit, ...params],
+      );
+      await client.query('COMMIT');
+      return rows.map(toHit);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Full-text matches: the 'simple' configuration keeps codes and numbers whole (P-101A, 250.859) and
+   * selects rows through its GIN index; the chunk's language configuration (stemmed) adds to the rank.
+   * Terms are OR-ed and ranked by cover density.
+   */
+  async textSearch(terms: readonly string[], limit: number, filters: ChunkFilters): Promise<ChunkHit[]> {
+    if (terms.length === 0) return [];
+    const query = terms.join(' | ');
+    const { where, params } = this.filterSql(filters, 2);
+    const { rows } = await this.pool.query<HitRow>(
+      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
+              ts_rank_cd(c.tsv_simple, to_tsquery('simple', $1)) * 2 + ts_rank_cd(c.tsv_language, to_tsquery(c.text_config, $1)) AS score
+       FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
+       WHERE c.tsv_simple @@ to_tsquery('simple', $1) AND ${where}
+       ORDER BY score DESC, c.id LIMIT $2`,
+      [query, limit, ...params],
+    );
+    return rows.map(toHit);
+  }
+
+  /** Every chunk's embedding input, for re-embedding. */
+  async allChunks(): Promise<Array<{ id: string; embeddingText: string }>> {
+    const { rows } = await this.pool.query<{
+      id: string;
+      title: string;
+      heading_path: string[];
+      text: string;
+    }>(`SELECT id, title, heading_path, text FROM ${this.schema}.chunks ORDER BY id`);
+    return rows.map((row) => ({
+      id: String(row.id),
+      embeddingText: `${[row.title, ...row.heading_path].join(' > ')}\n\n${row.text}`,
+    }));
+  }
+
+  /**
+   * Swaps every chunk's embedding to a new model/dimension in one transaction, rebuilding the HNSW index
+   * (the only DDL outside migrations; see ADR 0004).
+   */
+  async replaceEmbeddings(
+    model: string,
+    dimension: number,
+    embeddings: ReadonlyMap<string, number[]>,
+  ): Promise<void> {
+    if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16_000)
+      throw new Error('invalid dimension');
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`DROP INDEX IF EXISTS ${this.schema}.chunks_embedding_hnsw`);
+      await client.query(`ALTER TABLE ${this.schema}.chunks DROP COLUMN embedding`);
+      await client.query(`ALTER TABLE ${this.schema}.chunks ADD COLUMN embedding vector(${dimension})`);
+      for (const [id, embedding] of embeddings) {
+        await client.query(`UPDATE ${this.schema}.chunks SET embedding = $2::vector WHERE id = $1`, [
+          id,
+          vectorLiteral(embedding),
+        ]);
+      }
+      await client.query(`ALTER TABLE ${this.schema}.chunks ALTER COLUMN embedding SET NOT NULL`);
+      await client.query(
+        `CREATE INDEX chunks_embedding_hnsw ON ${this.schema}.chunks USING hnsw (embedding vector_cosine_ops)`,
+      );
+      await client.query(
+        `UPDATE ${this.schema}.index_meta SET embedding_model = $1, embedding_dimension = $2, updated_at = now()`,
+        [model, dimension],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private filterSql(filters: ChunkFilters, offset: number): { where: string; params: unknown[] } {
+    const conditions: string[] = ['TRUE'];
+    const params: unknown[] = [];
+    const add = (sql: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql(`$${offset + params.length}`));
+    };
+    if (filters.sites?.length) add((p) => `(c.sites = '{}' OR c.sites && ${p}::text[])`, filters.sites);
+    if (filters.assets?.length) add((p) => `c.assets && ${p}::text[]`, filters.assets);
+    if (filters.docTypes?.length) add((p) => `c.doc_type = ANY(${p}::text[])`, filters.docTypes);
+    if (filters.tags?.length) add((p) => `c.tags && ${p}::text[]`, filters.tags);
+    if (filters.allowedSites) add((p) => `(c.sites = '{}' OR c.sites <@ ${p}::text[])`, filters.allowedSites);
+    return { where: conditions.join(' AND '), params };
+  }
+}

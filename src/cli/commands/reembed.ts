@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { ENVIRONMENTS } from '../../profiles.js';
+import { type Command, UsageError } from '../command.js';
+import { createProgress } from '../progress.js';
+import { openRagIndex } from '../rag-context.js';
+
+/** `datalive reembed`: rebuilds the environment's vectors with the configured embedding model and dimension. */
+export const reembedCommand: Command = {
+  name: 'reembed',
+  summary: 'Re-embed every chunk with the configured embedder (after a model or dimension change)',
+  usage: 'datalive reembed [--env E]',
+  async run({ args, io, config }) {
+    const { values } = parseArgs({ args, strict: true, options: { env: { type: 'string' } } });
+    if (values.env && !(ENVIRONMENTS as readonly string[]).includes(values.env)) {
+      throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}`);
+    }
+    const settings = config(values.env ? { DATALIVE_ENV: values.env } : {});
+    const index = await openRagIndex(settings, { checkCompatible: false });
+    try {
+      let progress: ReturnType<typeof createProgress> | undefined;
+      let reported = 0;
+      const result = await index.rag.reembed((done, total) => {
+        progress ??= createProgress(io, `reembed ${settings.profile.ragSchema}`, total);
+        progress.tick(done - reported);
+        reported = done;
+      });
+      progress?.stop();
+      io.out(
+        `${settings.profile.ragSchema}: ${result.chunks} chunks re-embedded with ${result.model} (${result.dimension} dimensions)`,
+      );
+      return 0;
+    } finally {
+      await index.close();
+    }
+  },
+};

@@ -1,0 +1,324 @@
+import path from 'node:path';
+import type {
+  ChunkFilters,
+  ChunkHit,
+  PgRagRepository,
+  StoredDocument,
+} from '../../adapters/postgres/rag-repository.js';
+import type { Embedder } from '../../ports/embedder.js';
+import { DomainError } from '../errors.js';
+import {
+  chunkDocument,
+  documentHash,
+  IngestError,
+  type LoadDocumentInput,
+  type LoadedDocument,
+  loadDocument,
+  loadFile,
+  walkSources,
+} from './ingest/index.js';
+
+/** Reciprocal-rank-fusion constant. */
+export const RRF_K = 60;
+/** Weight of the full-text leg in the fusion (the vector leg weighs 1): it settles exact codes, not paraphrases. */
+export const TEXT_LEG_WEIGHT = 0.5;
+
+/** What one ingestion run did. */
+export interface IngestSummary {
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  failed: Array<{ file: string; reason: string }>;
+  chunks: number;
+  seconds: number;
+}
+
+/** One fused search result. */
+export interface SearchResult {
+  chunkId: string;
+  documentId: string;
+  title: string;
+  uri: string;
+  headingPath: string[];
+  span: ChunkHit['span'];
+  snippet: string;
+  text: string;
+  docType: string;
+  scores: {
+    vector: number | null;
+    text: number | null;
+    vectorRank: number | null;
+    textRank: number | null;
+    fused: number;
+  };
+}
+
+/** Retrieval modes (hybrid by default; the single legs exist for evaluation). */
+export type SearchMode = 'hybrid' | 'vector' | 'text';
+
+const STOP_WORDS = new Set(
+  'a an and are as at be by did do does for from how i in is it of on or the to was were what when where which who why with de del el en es la las los para por que se un una y o al lo como cual cuando donde qué cómo por qué'.split(
+    ' ',
+  ),
+);
+
+/** Splits a query into safe full-text terms: lower-case letters, digits and code hyphens only. */
+export function queryTerms(query: string): string[] {
+  const terms = new Set<string>();
+  for (const raw of query
+    .toLowerCase()
+    .normalize('NFC')
+    .match(/[\p{L}\p{N}]+(?:[-./][\p{L}\p{N}]+)*/gu) ?? []) {
+    const term = raw.replace(/[^\p{L}\p{N}-]/gu, '-').replace(/^-+|-+$/g, '');
+    if (!term || STOP_WORDS.has(term) || term.length > 60) continue;
+    const parts = term.split('-').filter(Boolean);
+    for (const part of parts.length > 1 ? parts : [term]) {
+      if (!STOP_WORDS.has(part) && part.length > 1) terms.add(part);
+    }
+    if (parts.length > 1) terms.add(parts.join('-'));
+  }
+  return [...terms].slice(0, 40).map((term) => (term.includes('-') ? `'${term}'` : term));
+}
+
+/**
+ * The environment's RAG index: ingestion (idempotent by content hash, atomic replacement, prune) and
+ * hybrid retrieval (HNSW vector top-k + full-text top-k fused with RRF, k = 60).
+ */
+export class RagIndexService {
+  constructor(
+    private readonly repository: PgRagRepository,
+    private readonly embedder: Embedder,
+  ) {}
+
+  /**
+   * Checks that the index was built with the configured embedding model and dimension; records the
+   * model on a fresh index. A mismatch stops the boot with the command that fixes it.
+   */
+  async ensureCompatible(): Promise<void> {
+    const meta = await this.repository.indexMeta();
+    const chunks = await this.repository.countChunks();
+    if (meta.embeddingDimension !== this.embedder.dimension && chunks > 0) {
+      throw new Error(
+        `the RAG index holds ${meta.embeddingDimension}-dimension vectors from ${meta.embeddingModel ?? 'an unknown model'}, but ${this.embedder.model} makes ${this.embedder.dimension}; run \`datalive reembed\` to rebuild it`,
+      );
+    }
+    if (meta.embeddingModel && meta.embeddingModel !== this.embedder.model && chunks > 0) {
+      throw new Error(
+        `the RAG index was embedded with ${meta.embeddingModel}, but the configured embedder is ${this.embedder.model}; run \`datalive reembed\` to rebuild it`,
+      );
+    }
+    if (meta.embeddingDimension !== this.embedder.dimension || meta.embeddingModel !== this.embedder.model) {
+      if (meta.embeddingDimension !== this.embedder.dimension) {
+        await this.repository.replaceEmbeddings(this.embedder.model, this.embedder.dimension, new Map());
+      } else {
+        await this.repository.recordEmbeddingModel(this.embedder.model);
+      }
+    }
+  }
+
+  /** Ingests files and folders; unchanged documents are skipped, malformed ones reported and skipped. */
+  async ingestPaths(
+    paths: readonly string[],
+    options: {
+      type?: 'runbook' | 'dashboard';
+      prune?: boolean;
+      exclude?: (string | RegExp)[];
+      onProgress?: (done: number, total: number, file: string) => void;
+    } = {},
+  ): Promise<IngestSummary> {
+    const started = performance.now();
+    const summary: IngestSummary = {
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      failed: [],
+      chunks: 0,
+      seconds: 0,
+    };
+    for (const root of paths) {
+      const files = await walkSources([root], { exclude: options.exclude ?? [] });
+      const sourceRoot = toUri(root);
+      const seen = new Set<string>();
+      for (const [index, file] of files.entries()) {
+        const uri = toUri(file);
+        seen.add(uri);
+        try {
+          const document = await loadFile(file, { uri, ...(options.type ? { type: options.type } : {}) });
+          const outcome = await this.ingestDocument(document, sourceRoot);
+          summary[outcome.status] += 1;
+          summary.chunks += outcome.chunks;
+        } catch (error) {
+          if (!(error instanceof IngestError)) throw error;
+          summary.failed.push({ file, reason: error.message });
+        }
+        options.onProgress?.(index + 1, files.length, file);
+      }
+      if (options.prune) {
+        for (const stored of await this.repository.listUris(sourceRoot)) {
+          if (!seen.has(stored.uri) && (await this.repository.deleteDocument(stored.id)))
+            summary.removed += 1;
+        }
+      }
+    }
+    if (summary.added + summary.updated + summary.removed > 0) await this.repository.analyze();
+    summary.seconds = Math.round((performance.now() - started) / 10) / 100;
+    return summary;
+  }
+
+  /** Ingests one document given as content (the HTTP upload path). */
+  async ingestContent(
+    input: LoadDocumentInput & { uri: string },
+  ): Promise<{ document: StoredDocument; status: 'added' | 'updated' | 'unchanged' }> {
+    let document: LoadedDocument;
+    try {
+      document = await loadDocument(input);
+    } catch (error) {
+      if (error instanceof IngestError)
+        throw new DomainError('invalid_parameter', error.message, { param: 'content' });
+      throw error;
+    }
+    const outcome = await this.ingestDocument(document, null);
+    const stored = await this.repository.findByUri(document.uri);
+    if (!stored) throw new Error('document vanished after ingestion');
+    return { document: stored, status: outcome.status };
+  }
+
+  /** Adds or replaces one loaded document unless its content hash is unchanged. */
+  async ingestDocument(
+    document: LoadedDocument,
+    sourceRoot: string | null,
+  ): Promise<{ status: 'added' | 'updated' | 'unchanged'; chunks: number }> {
+    const contentHash = documentHash(document);
+    const existing = await this.repository.findByUri(document.uri);
+    if (existing && existing.contentHash === contentHash) return { status: 'unchanged', chunks: 0 };
+    const chunks = chunkDocument(document);
+    if (chunks.length === 0)
+      throw new IngestError(document.uri, 'empty', 'the document has no text to index');
+    const embeddings = await this.embedder.embed(
+      chunks.map((chunk) => chunk.embeddingText),
+      'document',
+    );
+    const { created } = await this.repository.replaceDocument(
+      document,
+      { contentHash, sourceRoot },
+      chunks.map((chunk, index) => ({ chunk, embedding: embeddings[index] as number[] })),
+    );
+    return { status: created ? 'added' : 'updated', chunks: chunks.length };
+  }
+
+  /** Hybrid (or single-leg) search with filters applied in SQL. */
+  async search(
+    query: string,
+    filters: ChunkFilters,
+    topK: number,
+    mode: SearchMode = 'hybrid',
+  ): Promise<SearchResult[]> {
+    const depth = Math.max(topK * 4, 40);
+    const [vectorHits, textHits] = await Promise.all([
+      mode === 'text'
+        ? Promise.resolve([] as ChunkHit[])
+        : this.embedder
+            .embed([query], 'query')
+            .then(([embedding]) => this.repository.vectorSearch(embedding as number[], depth, filters)),
+      mode === 'vector'
+        ? Promise.resolve([] as ChunkHit[])
+        : this.repository.textSearch(queryTerms(query), depth, filters),
+    ]);
+    const fused = new Map<string, SearchResult>();
+    const entry = (hit: ChunkHit): SearchResult => {
+      let result = fused.get(hit.chunkId);
+      if (!result) {
+        result = {
+          chunkId: hit.chunkId,
+          documentId: hit.documentId,
+          title: hit.title,
+          uri: hit.uri,
+          headingPath: hit.headingPath,
+          span: hit.span,
+          snippet: snippetOf(hit.text, query),
+          text: hit.text,
+          docType: hit.docType,
+          scores: { vector: null, text: null, vectorRank: null, textRank: null, fused: 0 },
+        };
+        fused.set(hit.chunkId, result);
+      }
+      return result;
+    };
+    vectorHits.forEach((hit, index) => {
+      const result = entry(hit);
+      result.scores.vector = round(hit.score);
+      result.scores.vectorRank = index + 1;
+      result.scores.fused += 1 / (RRF_K + index + 1);
+    });
+    textHits.forEach((hit, index) => {
+      const result = entry(hit);
+      result.scores.text = round(hit.score);
+      result.scores.textRank = index + 1;
+      result.scores.fused += TEXT_LEG_WEIGHT / (RRF_K + index + 1);
+    });
+    return [...fused.values()]
+      .map((result) => ({ ...result, scores: { ...result.scores, fused: round(result.scores.fused, 6) } }))
+      .sort(
+        (left, right) => right.scores.fused - left.scores.fused || left.chunkId.localeCompare(right.chunkId),
+      )
+      .slice(0, topK);
+  }
+
+  listDocuments(options: { limit: number; afterUri: string | null; allowedSites: readonly string[] | null }) {
+    return this.repository.listDocuments(options);
+  }
+
+  getDocument(id: string): Promise<StoredDocument | undefined> {
+    return this.repository.findById(id);
+  }
+
+  deleteDocument(id: string): Promise<boolean> {
+    return this.repository.deleteDocument(id);
+  }
+
+  countChunks(): Promise<number> {
+    return this.repository.countChunks();
+  }
+
+  /** Re-embeds every chunk with the configured embedder (model or dimension change). */
+  async reembed(
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ chunks: number; model: string; dimension: number }> {
+    const chunks = await this.repository.allChunks();
+    const embeddings = new Map<string, number[]>();
+    const batch = 64;
+    for (let start = 0; start < chunks.length; start += batch) {
+      const slice = chunks.slice(start, start + batch);
+      const vectors = await this.embedder.embed(
+        slice.map((chunk) => chunk.embeddingText),
+        'document',
+      );
+      for (const [index, chunk] of slice.entries()) embeddings.set(chunk.id, vectors[index] as number[]);
+      onProgress?.(Math.min(start + batch, chunks.length), chunks.length);
+    }
+    await this.repository.replaceEmbeddings(this.embedder.model, this.embedder.dimension, embeddings);
+    return { chunks: chunks.length, model: this.embedder.model, dimension: this.embedder.dimension };
+  }
+}
+
+const round = (value: number, digits = 4): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A file path as a stable, portable URI relative to the working directory. */
+export function toUri(file: string): string {
+  const relative = path.relative(process.cwd(), path.resolve(file));
+  return relative.split(path.sep).join('/') || '.';
+}
+
+/** A short snippet around the first query term found (or the start of the text). */
+export function snippetOf(text: string, query: string, length = 240): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  const lower = clean.toLowerCase();
+  const term = queryTerms(query)
+    .map((candidate) => candidate.replace(/'/g, ''))
+    .find((candidate) => lower.includes(candidate));
+  const at = term ? Math.max(0, lower.indexOf(term) - 60) : 0;
+  const snippet = clean.slice(at, at + length);
+  return `${at > 0 ? '…' : ''}${snippet}${at + length < clean.length ? '…' : ''}`;
+}
