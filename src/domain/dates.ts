@@ -27,7 +27,7 @@ export const daysBetween = (from: string, to: string): number => toEpochDay(to) 
 export function minusOneYear(value: string): string {
   const [year, month, day] = value.split('-').map(Number) as [number, number, number];
   const candidate = `${String(year - 1).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  return isIsoDate(candidate) ? candidate : addDays(candidate.slice(0, 8) + '01', 27);
+  return isIsoDate(candidate) ? candidate : addDays(`${candidate.slice(0, 8)}01`, 27);
 }
 
 /** First day of the month of `value`. */

@@ -73,7 +73,7 @@ export function notModified(c: Context<AppEnv>, etag: string): Response | undefi
   c.header('Cache-Control', 'private, max-age=60');
   c.header('Vary', 'Authorization, X-API-Key');
   const match = c.req.header('if-none-match');
-  if (match && match.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
+  if (match?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     return c.body(null, 304);
   }
   return undefined;

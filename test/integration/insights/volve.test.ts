@@ -12,11 +12,14 @@ describe('the Volve import end to end', () => {
   beforeAll(async () => {
     stores = await openTestStores();
     await loadCsv(stores.warehouse, {
-      mapping: await import('node:fs').then((fs) => fs.readFileSync('docs/examples/volve.mapping.yaml', 'utf8')),
+      mapping: await import('node:fs').then((fs) =>
+        fs.readFileSync('docs/examples/volve.mapping.yaml', 'utf8'),
+      ),
       filePath: '../shared/data/volve/volve_daily_production.csv',
     });
     ({ services, app } = await buildTestApp(stores));
-    key = (await services.keys.create({ name: 'volve', scopes: ['insights:read'], rateTier: 'premium' })).plaintext;
+    key = (await services.keys.create({ name: 'volve', scopes: ['insights:read'], rateTier: 'premium' }))
+      .plaintext;
   });
   afterAll(async () => {
     await services?.close();
@@ -27,19 +30,30 @@ describe('the Volve import end to end', () => {
   const get = (path: string) => app.request(path, { headers: { 'X-API-Key': key } });
 
   it('answers compare=plan with a clear problem, since Volve has no plan', async () => {
-    const response = await get('/insights/variance?from=2014-01-01&to=2014-12-31&site=VOLVE&by=asset&compare=plan');
+    const response = await get(
+      '/insights/variance?from=2014-01-01&to=2014-12-31&site=VOLVE&by=asset&compare=plan',
+    );
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({ code: 'unprocessable', param: 'compare' });
   });
 
   it('computes a previous-period variance by well that reconciles', async () => {
-    const response = await get('/insights/variance?from=2014-01-01&to=2014-12-31&by=asset&compare=previous_period&product=oil');
+    const response = await get(
+      '/insights/variance?from=2014-01-01&to=2014-12-31&by=asset&compare=previous_period&product=oil',
+    );
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
-      data: { unit: string; total: { current: number; change: number }; contributors: Array<{ member: string; change: number }> };
+      data: {
+        unit: string;
+        total: { current: number; change: number };
+        contributors: Array<{ member: string; change: number }>;
+      };
     };
     expect(body.data.unit).toBe('Sm3');
-    const sum = body.data.contributors.reduce((total, contributor) => total + Math.round(contributor.change * 1000), 0);
+    const sum = body.data.contributors.reduce(
+      (total, contributor) => total + Math.round(contributor.change * 1000),
+      0,
+    );
     expect(sum).toBe(Math.round(body.data.total.change * 1000));
     expect(body.data.contributors.map((contributor) => contributor.member)).toContain('15/9-F-12');
   });
@@ -54,7 +68,9 @@ describe('the Volve import end to end', () => {
     expect(negative.map((row) => row.asset_id).sort()).toEqual(['15/9-F-12', '15/9-F-14']);
     expect(negative.every((row) => row.actual_volume < 0)).toBe(true);
     expect(body.meta.quality_flags.negative_volume).toBe(2);
-    const catalog = (await (await get('/insights')).json()) as { data: { quality_flags: Record<string, number> } };
+    const catalog = (await (await get('/insights')).json()) as {
+      data: { quality_flags: Record<string, number> };
+    };
     expect(catalog.data.quality_flags).toMatchObject({ negative_volume: 4 });
   });
 });
