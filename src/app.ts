@@ -16,6 +16,7 @@ import { anomaliesRoute } from './routes/insights/anomalies.js';
 import { catalogRoute } from './routes/insights/catalog.js';
 import { dailyRoute } from './routes/insights/daily.js';
 import { digestRoute } from './routes/insights/digest.js';
+import { forecastRoute } from './routes/insights/forecast.js';
 import { varianceRoute } from './routes/insights/variance.js';
 import { documentRoutes } from './routes/rag/documents.js';
 import { searchRoute } from './routes/rag/search.js';
@@ -84,6 +85,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', varianceRoute);
   app.route('/', anomaliesRoute);
   app.route('/', digestRoute);
+  app.route('/', forecastRoute);
   app.route('/', searchRoute);
   app.route('/', documentRoutes);
 

@@ -16,6 +16,7 @@ import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-sto
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
 import { loadSemanticModel } from './domain/insights/semantic.js';
+import { ForecastService } from './domain/insights/forecast.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
 import { RagIndexService } from './domain/rag/index-service.js';
@@ -34,6 +35,7 @@ export interface Services {
   warehouse: Warehouse;
   keys: KeyService;
   insights: InsightsService;
+  forecasts: ForecastService;
   embedder: Embedder;
   /** Bedrock Converse when configured; null on the embedded default (the grounded composer answers). */
   llm: Llm | null;
@@ -93,6 +95,8 @@ export async function buildServices(
       forecastVersion: config.forecastModelVersion,
       now: overrides.now,
     });
+
+    const forecasts = new ForecastService(warehouse, insights, { cacheTtlMs: config.insightsCacheTtlMs, now: overrides.now });
 
     const { embedder, llm } = buildModels(config, overrides);
     const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
@@ -198,6 +202,7 @@ export async function buildServices(
       warehouse,
       keys,
       insights,
+      forecasts,
       embedder,
       llm,
       rag,

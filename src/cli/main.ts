@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { type CliIo, type Command, UsageError } from './command.js';
+import { backtestCommand } from './commands/backtest.js';
 import { ingestCommand } from './commands/ingest.js';
 import { keysCommand } from './commands/keys.js';
 import { loadCsvCommand } from './commands/load-csv.js';

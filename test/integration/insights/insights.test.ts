@@ -197,3 +197,36 @@ describe('/insights on the demo data', () => {
     ).toBe(true);
   });
 });
+
+describe('/insights/forecast through the app', () => {
+  it('serves the warehouse forecast, then the built-in model past its horizon', async () => {
+    const stores = await openTestStores();
+    try {
+      await seedDemoData(stores.warehouse, { endDate: END_DATE });
+      const { services, app } = await buildTestApp(stores);
+      try {
+        const key = (await services.keys.create({ name: 'f', scopes: ['insights:read'] })).plaintext;
+        const get = (path: string) => app.request(path, { headers: { 'X-API-Key': key } });
+        const warehouse = (await (await get('/insights/forecast?site=SITE-B&horizon=30')).json()) as {
+          data: { source: string; points: Array<{ date: string; p10: number; p50: number; p90: number }> };
+        };
+        expect(warehouse.data.source).toBe('warehouse');
+        expect(warehouse.data.points[0]?.date).toBe('2025-06-16');
+        const builtin = (await (await get('/insights/forecast?asset=WELL-C03&horizon=120')).json()) as {
+          data: { source: string; model: string; points: Array<{ p10: number; p50: number; p90: number }> };
+        };
+        expect(builtin.data.source).toBe('builtin');
+        expect(builtin.data.points).toHaveLength(120);
+        expect(builtin.data.points.every((point) => point.p10 <= point.p50 && point.p50 <= point.p90)).toBe(
+          true,
+        );
+        expect((await get('/insights/forecast?site=SITE-B&horizon=181')).status).toBe(400);
+      } finally {
+        await services.close();
+      }
+    } finally {
+      await stores.db.close();
+      await stores.warehouse.close();
+    }
+  });
+});
