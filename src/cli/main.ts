@@ -15,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   loadCsvCommand,
   ingestCommand,
   reembedCommand,
+  backtestCommand,
   keysCommand,
 ];
 
