@@ -15,8 +15,8 @@ import { PgRagRepository } from './adapters/postgres/rag-repository.js';
 import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-store.js';
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
-import { loadSemanticModel } from './domain/insights/semantic.js';
 import { ForecastService } from './domain/insights/forecast.js';
+import { loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
 import { RagIndexService } from './domain/rag/index-service.js';
@@ -96,7 +96,10 @@ export async function buildServices(
       now: overrides.now,
     });
 
-    const forecasts = new ForecastService(warehouse, insights, { cacheTtlMs: config.insightsCacheTtlMs, now: overrides.now });
+    const forecasts = new ForecastService(warehouse, insights, {
+      cacheTtlMs: config.insightsCacheTtlMs,
+      now: overrides.now,
+    });
 
     const { embedder, llm } = buildModels(config, overrides);
     const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
