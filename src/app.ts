@@ -19,6 +19,7 @@ import { digestRoute } from './routes/insights/digest.js';
 import { forecastRoute } from './routes/insights/forecast.js';
 import { varianceRoute } from './routes/insights/variance.js';
 import { documentRoutes } from './routes/rag/documents.js';
+import { explainRoute } from './routes/rag/explain.js';
 import { searchRoute } from './routes/rag/search.js';
 import type { Services } from './services.js';
 
@@ -87,6 +88,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', digestRoute);
   app.route('/', forecastRoute);
   app.route('/', searchRoute);
+  app.route('/', explainRoute);
   app.route('/', documentRoutes);
 
   app.notFound(handleNotFound);

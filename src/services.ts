@@ -19,6 +19,7 @@ import { ForecastService } from './domain/insights/forecast.js';
 import { loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
+import { ExplainService } from './domain/rag/explain/explain-service.js';
 import { RagIndexService } from './domain/rag/index-service.js';
 import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
 import type { Embedder } from './ports/embedder.js';
@@ -40,6 +41,7 @@ export interface Services {
   /** Bedrock Converse when configured; null on the embedded default (the grounded composer answers). */
   llm: Llm | null;
   rag: RagIndexService;
+  explain: ExplainService;
   rateLimitStore: RateLimitStore;
   limiter: RateLimiter;
   /** In-process store counting failed authentications per client IP (never shared, never Redis). */
@@ -117,6 +119,11 @@ export async function buildServices(
         );
       }
     }
+
+    const explain = new ExplainService(insights, forecasts, rag, llm, db.pool, {
+      env: config.env,
+      auditRetentionDays: config.auditRetentionDays,
+    });
 
     const keys = new KeyService(new PostgresKeyStore(db.pool), {
       env: config.env,
@@ -209,6 +216,7 @@ export async function buildServices(
       embedder,
       llm,
       rag,
+      explain,
       rateLimitStore,
       limiter,
       authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),

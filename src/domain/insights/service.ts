@@ -8,7 +8,14 @@ import { type DailyCursor, type DailyPage, readDailyPage } from './daily.js';
 import { buildDigest, type DigestInsight } from './digest.js';
 import type { InsightFilters } from './query.js';
 import type { SemanticModel } from './semantic.js';
-import { type Comparison, computeVariance, type VarianceBy, type VarianceResult } from './variance.js';
+import {
+  type CauseLoss,
+  type Comparison,
+  computeVariance,
+  lostVolumeByCause,
+  type VarianceBy,
+  type VarianceResult,
+} from './variance.js';
 
 /** Longest range one request may cover. */
 export const MAX_RANGE_DAYS = 1096;
@@ -197,6 +204,11 @@ export class InsightsService {
         forecastVersion: await this.forecastVersion(),
       }),
     );
+  }
+
+  /** Lost volume by downtime cause in range (planned and unplanned). */
+  downtimeByCause(filters: InsightFilters): Promise<Cached<{ causes: CauseLoss[]; queryId: string }>> {
+    return this.cached(['downtime', filters], () => lostVolumeByCause(this.warehouse, this.model, filters));
   }
 
   /** Anomalies in range. */

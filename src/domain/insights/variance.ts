@@ -323,3 +323,40 @@ async function causeContributions(
 function spread(query: { sql: string; params: import('../../ports/warehouse.js').SqlParam[] }) {
   return [query.sql, query.params] as const;
 }
+
+/** Lost volume of one downtime cause within a range. */
+export interface CauseLoss {
+  cause_code: string;
+  cause_category: string;
+  lost_volume: number;
+  events: number;
+}
+
+/** Lost volume by cause in the range for the filtered products (events prorated to the range). */
+export async function lostVolumeByCause(
+  warehouse: Warehouse,
+  model: SemanticModel,
+  filters: InsightFilters,
+): Promise<{ causes: CauseLoss[]; queryId: string }> {
+  const compiled = compileDowntimeEvents(model, filters);
+  const result = await warehouse.query<DowntimeEvent & Record<string, unknown>>(compiled.sql, compiled.params);
+  const products = new Set(filters.products ?? []);
+  const byCause = new Map<string, CauseLoss>();
+  for (const event of result.rows) {
+    const entry = byCause.get(event.cause_code) ?? {
+      cause_code: event.cause_code,
+      cause_category: event.cause_category,
+      lost_volume: 0,
+      events: 0,
+    };
+    entry.events += 1;
+    if (event.product_id !== null && (products.size === 0 || products.has(event.product_id))) {
+      entry.lost_volume += lostInRange(event, filters.from, filters.to);
+    }
+    byCause.set(event.cause_code, entry);
+  }
+  const causes = [...byCause.values()]
+    .map((cause) => ({ ...cause, lost_volume: Math.round(cause.lost_volume * 1000) / 1000 }))
+    .sort((left, right) => right.lost_volume - left.lost_volume);
+  return { causes, queryId: result.queryId };
+}
