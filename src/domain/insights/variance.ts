@@ -339,7 +339,10 @@ export async function lostVolumeByCause(
   filters: InsightFilters,
 ): Promise<{ causes: CauseLoss[]; queryId: string }> {
   const compiled = compileDowntimeEvents(model, filters);
-  const result = await warehouse.query<DowntimeEvent & Record<string, unknown>>(compiled.sql, compiled.params);
+  const result = await warehouse.query<DowntimeEvent & Record<string, unknown>>(
+    compiled.sql,
+    compiled.params,
+  );
   const products = new Set(filters.products ?? []);
   const byCause = new Map<string, CauseLoss>();
   for (const event of result.rows) {

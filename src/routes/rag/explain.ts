@@ -6,11 +6,25 @@ import { authErrors, keySecurity } from '../../http/openapi.js';
 import { ProblemError } from '../../http/problem.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
-const ids = z.array(z.string().min(1).max(64).regex(/^[A-Za-z0-9 ._:/-]+$/)).min(1).max(20);
+const ids = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9 ._:/-]+$/),
+  )
+  .min(1)
+  .max(20);
 
 const ExplainBodySchema = z
   .object({
-    question: z.string().trim().min(3).max(2000).openapi({ example: 'Why was Site B 12 % under plan yesterday?' }),
+    question: z
+      .string()
+      .trim()
+      .min(3)
+      .max(2000)
+      .openapi({ example: 'Why was Site B 12 % under plan yesterday?' }),
     filters: z
       .object({
         site: ids.optional(),
@@ -45,7 +59,10 @@ const FactSchema = z
   })
   .openapi('Fact');
 
-const SpanSchema = z.union([z.object({ startLine: z.number(), endLine: z.number() }), z.object({ page: z.number() })]);
+const SpanSchema = z.union([
+  z.object({ startLine: z.number(), endLine: z.number() }),
+  z.object({ page: z.number() }),
+]);
 
 const CitationSchema = z
   .union([
@@ -74,14 +91,19 @@ const CitationSchema = z
 
 const ExplainResponseSchema = z
   .object({
-    answer: z.string().openapi({ description: 'Plain language, in the language of the question, with inline [D#] and [S#] citations.' }),
+    answer: z.string().openapi({
+      description: 'Plain language, in the language of the question, with inline [D#] and [S#] citations.',
+    }),
     language: z.enum(['en', 'es']),
     citations: z.array(CitationSchema),
     facts: z.array(FactSchema),
     confidence: z.number().min(0).max(1),
     abstained: z.boolean(),
     abstain_reason: z.string().nullable(),
-    degraded: z.boolean().openapi({ description: 'True when the model was unavailable or failed verification and the grounded composer answered.' }),
+    degraded: z.boolean().openapi({
+      description:
+        'True when the model was unavailable or failed verification and the grounded composer answered.',
+    }),
     degraded_reason: z.string().nullable(),
     verification: z.object({
       ok: z.boolean(),
@@ -124,11 +146,20 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
   const principal = c.var.principal;
   const allowed = principal.siteAllowlist;
   const forbidden = allowed && body.filters?.site?.find((site) => !allowed.includes(site));
-  if (forbidden) throw new ProblemError('site_forbidden', `This key may not read site ${forbidden}.`, { param: 'filters.site' });
+  if (forbidden)
+    throw new ProblemError('site_forbidden', `This key may not read site ${forbidden}.`, {
+      param: 'filters.site',
+    });
   const { explain, insights } = c.var.services;
   if (body.filters) {
     await insights.resolveFilters(
-      { site: body.filters.site, asset: body.filters.asset, product: body.filters.product, from: body.filters.from, to: body.filters.to },
+      {
+        site: body.filters.site,
+        asset: body.filters.asset,
+        product: body.filters.product,
+        from: body.filters.from,
+        to: body.filters.to,
+      },
       allowed,
       { range: 'last_day' },
     );

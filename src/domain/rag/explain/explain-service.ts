@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type LlmResponse, type Llm, LlmError } from '../../../ports/llm.js';
+import { type Llm, LlmError, type LlmResponse } from '../../../ports/llm.js';
 import { DomainError } from '../../errors.js';
 import type { ForecastService } from '../../insights/forecast.js';
 import type { InsightFilters } from '../../insights/query.js';
@@ -36,8 +36,26 @@ export interface ExplainRequest {
 
 /** A citation of a fact or a passage. */
 export type Citation =
-  | { id: string; kind: 'data'; metric: string; dims: Record<string, string>; value: number; unit: string; query_id: string; as_of: string | null }
-  | { id: string; kind: 'source'; title: string; uri: string; heading_path: string[]; span: Passage['span']; snippet: string; score: number };
+  | {
+      id: string;
+      kind: 'data';
+      metric: string;
+      dims: Record<string, string>;
+      value: number;
+      unit: string;
+      query_id: string;
+      as_of: string | null;
+    }
+  | {
+      id: string;
+      kind: 'source';
+      title: string;
+      uri: string;
+      heading_path: string[];
+      span: Passage['span'];
+      snippet: string;
+      score: number;
+    };
 
 /** The explain response. */
 export interface ExplainResult {
@@ -56,7 +74,10 @@ export interface ExplainResult {
   model: string;
   prompt_version: string;
   usage: { input_tokens: number; output_tokens: number };
-  timings: Record<'understand_ms' | 'facts_ms' | 'retrieve_ms' | 'generate_ms' | 'verify_ms' | 'total_ms', number>;
+  timings: Record<
+    'understand_ms' | 'facts_ms' | 'retrieve_ms' | 'generate_ms' | 'verify_ms' | 'total_ms',
+    number
+  >;
 }
 
 /** Options of {@link ExplainService}. */
@@ -96,7 +117,14 @@ export class ExplainService {
 
   async explain(request: ExplainRequest): Promise<ExplainResult> {
     const started = performance.now();
-    const timings = { understand_ms: 0, facts_ms: 0, retrieve_ms: 0, generate_ms: 0, verify_ms: 0, total_ms: 0 };
+    const timings = {
+      understand_ms: 0,
+      facts_ms: 0,
+      retrieve_ms: 0,
+      generate_ms: 0,
+      verify_ms: 0,
+      total_ms: 0,
+    };
     const usage = { input_tokens: 0, output_tokens: 0 };
     let mark = performance.now();
     const lap = (key: keyof typeof timings) => {
@@ -108,12 +136,15 @@ export class ExplainService {
     const catalog = await this.insights.catalog();
     const members = {
       sites: catalog.sites.filter((site) => !request.allowedSites || request.allowedSites.includes(site.id)),
-      assets: catalog.assets.filter((asset) => !request.allowedSites || request.allowedSites.includes(asset.site_id)),
+      assets: catalog.assets.filter(
+        (asset) => !request.allowedSites || request.allowedSites.includes(asset.site_id),
+      ),
       products: catalog.products,
     };
     const today = catalog.asOf ?? new Date().toISOString().slice(0, 10);
     let understanding = understandQuestion(request.question, { today, members });
-    if (this.llm) understanding = await this.understandWithModel(request.question, today, members, understanding, usage);
+    if (this.llm)
+      understanding = await this.understandWithModel(request.question, today, members, understanding, usage);
     understanding = applyFilters(understanding, request.filters);
     lap('understand_ms');
 
@@ -123,9 +154,12 @@ export class ExplainService {
       understanding.range !== null ||
       PRODUCTION_WORDS.test(request.question);
     const unknownOnly =
-      (understanding.unknownMembers?.length ?? 0) > 0 && understanding.sites.length === 0 && understanding.assets.length === 0;
+      (understanding.unknownMembers?.length ?? 0) > 0 &&
+      understanding.sites.length === 0 &&
+      understanding.assets.length === 0;
 
-    const facts = scoped && !unknownOnly ? await this.gatherFacts(understanding, request.allowedSites, catalog.asOf) : [];
+    const facts =
+      scoped && !unknownOnly ? await this.gatherFacts(understanding, request.allowedSites, catalog.asOf) : [];
     lap('facts_ms');
     const passages = unknownOnly ? [] : await this.retrieve(request, understanding, facts);
     lap('retrieve_ms');
@@ -134,7 +168,9 @@ export class ExplainService {
     let abstainReason: string | null = null;
     if (unknownOnly) abstainReason = ABSTAIN_REASONS.unknown_member[language];
     else if (facts.length === 0 && passages.length === 0) {
-      abstainReason = scoped ? ABSTAIN_REASONS.nothing_relevant[language] : ABSTAIN_REASONS.out_of_scope[language];
+      abstainReason = scoped
+        ? ABSTAIN_REASONS.nothing_relevant[language]
+        : ABSTAIN_REASONS.out_of_scope[language];
     }
 
     let answer: string;
@@ -146,7 +182,11 @@ export class ExplainService {
       request.onDelta?.(answer);
       lap('generate_ms');
     } else if (!this.llm) {
-      answer = withNoVarianceNote(composeAnswer({ question: request.question, understanding, facts, passages }).text, facts, language);
+      answer = withNoVarianceNote(
+        composeAnswer({ question: request.question, understanding, facts, passages }).text,
+        facts,
+        language,
+      );
       streamText(answer, request.onDelta);
       lap('generate_ms');
     } else {
@@ -156,7 +196,11 @@ export class ExplainService {
       degradedReason = generated.reason;
       if (degraded) {
         model = `${this.llm.model} → ${COMPOSER_MODEL}`;
-        answer = withNoVarianceNote(composeAnswer({ question: request.question, understanding, facts, passages }).text, facts, language);
+        answer = withNoVarianceNote(
+          composeAnswer({ question: request.question, understanding, facts, passages }).text,
+          facts,
+          language,
+        );
       }
       lap('generate_ms');
     }
@@ -168,28 +212,32 @@ export class ExplainService {
     const citations: Citation[] = [
       ...facts
         .filter((fact) => cited.has(fact.id))
-        .map((fact): Citation => ({
-          id: fact.id,
-          kind: 'data',
-          metric: fact.metric,
-          dims: fact.dims,
-          value: fact.value,
-          unit: fact.unit,
-          query_id: fact.query_id,
-          as_of: fact.as_of,
-        })),
+        .map(
+          (fact): Citation => ({
+            id: fact.id,
+            kind: 'data',
+            metric: fact.metric,
+            dims: fact.dims,
+            value: fact.value,
+            unit: fact.unit,
+            query_id: fact.query_id,
+            as_of: fact.as_of,
+          }),
+        ),
       ...passages
         .filter((passage) => cited.has(passage.id))
-        .map((passage): Citation => ({
-          id: passage.id,
-          kind: 'source',
-          title: passage.title,
-          uri: passage.uri,
-          heading_path: passage.heading_path,
-          span: passage.span,
-          snippet: passage.snippet,
-          score: passage.score,
-        })),
+        .map(
+          (passage): Citation => ({
+            id: passage.id,
+            kind: 'source',
+            title: passage.title,
+            uri: passage.uri,
+            heading_path: passage.heading_path,
+            span: passage.span,
+            snippet: passage.snippet,
+            score: passage.score,
+          }),
+        ),
     ];
     const result: ExplainResult = {
       answer,
@@ -223,7 +271,12 @@ export class ExplainService {
     if (!this.llm) return fallback;
     try {
       const prompt = renderUnderstandPrompt({ question, today, members });
-      const response = await this.llm.generate({ system: prompt.system, messages: [{ role: 'user', text: prompt.user }], maxTokens: 400, temperature: 0 });
+      const response = await this.llm.generate({
+        system: prompt.system,
+        messages: [{ role: 'user', text: prompt.user }],
+        maxTokens: 400,
+        temperature: 0,
+      });
       addUsage(usage, response);
       const parsed = parseModelUnderstanding(response.text, members);
       return parsed.ok ? { ...parsed.understanding, unknownMembers: fallback.unknownMembers } : fallback;
@@ -267,12 +320,21 @@ export class ExplainService {
       from: filters.from,
       to: filters.to,
       ...(filters.from === filters.to ? { date: filters.from } : {}),
-      ...(siteId ? { site: siteId, site_name: catalog.sites.find((site) => site.id === siteId)?.name ?? siteId } : {}),
-      ...(assetId ? { asset: assetId, asset_name: catalog.assets.find((asset) => asset.id === assetId)?.name ?? assetId } : {}),
+      ...(siteId
+        ? { site: siteId, site_name: catalog.sites.find((site) => site.id === siteId)?.name ?? siteId }
+        : {}),
+      ...(assetId
+        ? {
+            asset: assetId,
+            asset_name: catalog.assets.find((asset) => asset.id === assetId)?.name ?? assetId,
+          }
+        : {}),
     };
 
     const comparisons: Comparison[] =
-      understanding.compare === 'previous_period' ? ['previous_period'] : [understanding.compare, 'previous_period'];
+      understanding.compare === 'previous_period'
+        ? ['previous_period']
+        : [understanding.compare, 'previous_period'];
     for (const compare of comparisons) {
       try {
         const variance = (await this.insights.variance(filters, compare, 'cause')).value;
@@ -309,7 +371,10 @@ export class ExplainService {
             unit: variance.unit,
             query_id: variance.query_ids.at(-1) ?? '',
             as_of: asOf,
-            cause: { code: cause.member, category: cause.member === 'unexplained' ? 'unexplained' : 'downtime' },
+            cause: {
+              code: cause.member,
+              category: cause.member === 'unexplained' ? 'unexplained' : 'downtime',
+            },
           });
         }
         break;
@@ -321,7 +386,9 @@ export class ExplainService {
 
     if (understanding.compare !== 'previous_period') {
       const downtime = (await this.insights.downtimeByCause(filters)).value;
-      for (const cause of downtime.causes.filter((candidate) => candidate.cause_category === 'planned' && candidate.lost_volume > 0).slice(0, 2)) {
+      for (const cause of downtime.causes
+        .filter((candidate) => candidate.cause_category === 'planned' && candidate.lost_volume > 0)
+        .slice(0, 2)) {
         facts.push({
           id: next(),
           kind: 'kpi',
@@ -342,13 +409,21 @@ export class ExplainService {
 
     try {
       const anomalies = (await this.insights.anomalies(filters, 'medium')).value;
-      for (const anomaly of anomalies.anomalies.filter((candidate) => candidate.product_id === product).slice(0, 2)) {
+      for (const anomaly of anomalies.anomalies
+        .filter((candidate) => candidate.product_id === product)
+        .slice(0, 2)) {
         facts.push({
           id: next(),
           kind: 'anomaly',
           label: `Unusual ${anomaly.direction} at ${anomaly.label} on ${anomaly.date}`,
           metric: 'actual_volume',
-          dims: { ...(anomaly.scope === 'site' ? { site: anomaly.member, site_name: anomaly.label } : { asset: anomaly.member, asset_name: anomaly.label }), product, date: anomaly.date },
+          dims: {
+            ...(anomaly.scope === 'site'
+              ? { site: anomaly.member, site_name: anomaly.label }
+              : { asset: anomaly.member, asset_name: anomaly.label }),
+            product,
+            date: anomaly.date,
+          },
           value: anomaly.actual,
           unit: anomaly.unit,
           query_id: anomalies.queryIds[0] ?? '',
@@ -366,9 +441,18 @@ export class ExplainService {
           { ...(assetId ? { asset: [assetId] } : { site: [siteId as string] }), product: [product] },
           allowedSites,
         );
-        const forecast = await this.forecasts.forecast({ filters: scope, horizon: 7, interval: 0.8, source: 'auto' });
+        const forecast = await this.forecasts.forecast({
+          filters: scope,
+          horizon: 7,
+          interval: 0.8,
+          source: 'auto',
+        });
         const points = forecast.value.points;
-        const sum = (key: 'p10' | 'p50' | 'p90') => round(points.reduce((total, point) => total + point[key], 0), 1);
+        const sum = (key: 'p10' | 'p50' | 'p90') =>
+          round(
+            points.reduce((total, point) => total + point[key], 0),
+            1,
+          );
         facts.push({
           id: next(),
           kind: 'forecast',
@@ -388,7 +472,11 @@ export class ExplainService {
     return facts;
   }
 
-  private async retrieve(request: ExplainRequest, understanding: QuestionUnderstanding, facts: readonly Fact[]): Promise<Passage[]> {
+  private async retrieve(
+    request: ExplainRequest,
+    understanding: QuestionUnderstanding,
+    facts: readonly Fact[],
+  ): Promise<Passage[]> {
     const enrichment = new Set<string>(understanding.keywords);
     for (const fact of facts) {
       if (fact.cause && fact.cause.code !== 'unexplained') enrichment.add(fact.cause.code);
@@ -405,12 +493,15 @@ export class ExplainService {
       Math.max(request.topK * 2, 8),
     );
     const minVector = this.options.minVectorScore ?? 0.3;
-    const causeCodes = facts.flatMap((fact) => (fact.cause && fact.cause.code !== 'unexplained' ? [fact.cause.code] : []));
+    const causeCodes = facts.flatMap((fact) =>
+      fact.cause && fact.cause.code !== 'unexplained' ? [fact.cause.code] : [],
+    );
     const relevant = results.filter(
       (result) =>
         (result.scores.vector ?? 0) >= minVector ||
         (result.scores.textRank !== null &&
-          ((result.scores.vector ?? 0) >= minVector * 0.6 || causeCodes.some((code) => result.text.includes(code)))),
+          ((result.scores.vector ?? 0) >= minVector * 0.6 ||
+            causeCodes.some((code) => result.text.includes(code)))),
     );
     const perDocument = new Map<string, SearchResult>();
     for (const result of relevant) if (!perDocument.has(result.uri)) perDocument.set(result.uri, result);
@@ -442,7 +533,12 @@ export class ExplainService {
       const started = performance.now();
       if (request.onDelta) {
         let final: LlmResponse | undefined;
-        for await (const event of llm.stream({ system: prompt.system, messages, maxTokens: 900, temperature: 0 })) {
+        for await (const event of llm.stream({
+          system: prompt.system,
+          messages,
+          maxTokens: 900,
+          temperature: 0,
+        })) {
           if (event.type === 'delta') request.onDelta(event.text);
           else final = event.response;
         }
@@ -452,18 +548,28 @@ export class ExplainService {
         response = await llm.generate({ system: prompt.system, messages, maxTokens: 900, temperature: 0 });
       }
       addUsage(usage, response);
-      this.options.onLlmUsage?.({ input: response.usage.inputTokens, output: response.usage.outputTokens, seconds: (performance.now() - started) / 1000 });
+      this.options.onLlmUsage?.({
+        input: response.usage.inputTokens,
+        output: response.usage.outputTokens,
+        seconds: (performance.now() - started) / 1000,
+      });
       const first = verifyAnswer(response.text, facts, passages);
-      if (first.ok && first.citedIds.length > 0) return { answer: response.text, degraded: false, reason: null };
+      if (first.ok && first.citedIds.length > 0)
+        return { answer: response.text, degraded: false, reason: null };
       const repaired = await llm.generate({
         system: prompt.system,
-        messages: [...messages, { role: 'assistant', text: response.text }, { role: 'user', text: renderRepairPrompt(response.text, first, language) }],
+        messages: [
+          ...messages,
+          { role: 'assistant', text: response.text },
+          { role: 'user', text: renderRepairPrompt(response.text, first, language) },
+        ],
         maxTokens: 900,
         temperature: 0,
       });
       addUsage(usage, repaired);
       const second = verifyAnswer(repaired.text, facts, passages);
-      if (second.ok && second.citedIds.length > 0) return { answer: repaired.text, degraded: false, reason: null };
+      if (second.ok && second.citedIds.length > 0)
+        return { answer: repaired.text, degraded: false, reason: null };
       return { answer: '', degraded: true, reason: 'the model answer failed verification twice' };
     } catch (error) {
       if (error instanceof LlmError) return { answer: '', degraded: true, reason: `model ${error.failure}` };
@@ -496,14 +602,17 @@ export class ExplainService {
   /** Deletes audit rows older than the retention. */
   async pruneAudit(): Promise<number> {
     const { rowCount } = await this.pool.query(
-      "DELETE FROM explain_audit WHERE created_at < now() - make_interval(days => $1)",
+      'DELETE FROM explain_audit WHERE created_at < now() - make_interval(days => $1)',
       [this.options.auditRetentionDays],
     );
     return rowCount ?? 0;
   }
 }
 
-function applyFilters(understanding: QuestionUnderstanding, filters: ExplainFilters | undefined): QuestionUnderstanding {
+function applyFilters(
+  understanding: QuestionUnderstanding,
+  filters: ExplainFilters | undefined,
+): QuestionUnderstanding {
   if (!filters) return understanding;
   const range =
     filters.from || filters.to
@@ -527,7 +636,9 @@ export const NO_VARIANCE_PCT = 2;
 function withNoVarianceNote(answer: string, facts: readonly Fact[], language: Language): string {
   const headline = facts.find((fact) => fact.kind === 'variance');
   const pct = headline?.related?.change_pct;
-  const unplanned = facts.some((fact) => fact.kind === 'cause' && fact.cause?.code !== 'unexplained' && fact.value < 0);
+  const unplanned = facts.some(
+    (fact) => fact.kind === 'cause' && fact.cause?.code !== 'unexplained' && fact.value < 0,
+  );
   if (pct === undefined || Math.abs(pct) >= NO_VARIANCE_PCT || unplanned) return answer;
   const note =
     language === 'es'
@@ -547,7 +658,13 @@ function streamText(text: string, onDelta: ((text: string) => void) | undefined)
   for (const piece of text.match(/\S+\s*/g) ?? []) onDelta(piece);
 }
 
-function confidenceOf(abstained: boolean, facts: readonly Fact[], passages: readonly Passage[], verification: Verification, degraded: boolean): number {
+function confidenceOf(
+  abstained: boolean,
+  facts: readonly Fact[],
+  passages: readonly Passage[],
+  verification: Verification,
+  degraded: boolean,
+): number {
   if (abstained) return 0;
   let score = 0.2;
   if (facts.some((fact) => fact.kind === 'variance')) score += 0.3;
@@ -557,4 +674,3 @@ function confidenceOf(abstained: boolean, facts: readonly Fact[], passages: read
   if (degraded) score -= 0.2;
   return Math.max(0, Math.min(1, round(score, 2)));
 }
-

@@ -1,0 +1,268 @@
+import type { MiddlewareHandler } from 'hono';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Embedder } from '../ports/embedder.js';
+import type { Llm, LlmStreamEvent } from '../ports/llm.js';
+import type { Warehouse } from '../ports/warehouse.js';
+import type { RateClass } from '../profiles.js';
+import type { AppEnv } from './context.js';
+import type { RequestObserver } from './middleware/access-log.js';
+
+/** Outcome of one rate-limit decision, as reported by the rate-limit middleware. */
+export type RateLimitOutcome = 'allowed' | 'denied' | 'degraded_open' | 'degraded_closed';
+
+/** External systems whose call latency is measured. */
+export type DependencyName = 'warehouse' | 'embedding' | 'llm' | 'database';
+
+/** Returns how many chunks the RAG index of this environment holds; called on every scrape. */
+export type IndexSizeCollector = () => number | Promise<number>;
+
+/**
+ * Prometheus metrics of one app instance: a private registry (never the global one) and typed
+ * recording helpers. Every helper is a plain function, safe to pass around unbound.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Records one finished request; pass it as the access log's `observe` option. */
+  readonly observeRequest: RequestObserver;
+  /** Counts one rate-limit decision; matches the rate-limit middleware's `onDecision` option. */
+  readonly rateLimitDecision: (rateClass: RateClass, outcome: RateLimitOutcome) => void;
+  /** Counts one failed call to the rate-limit store (the limiter's `onStoreError`). */
+  readonly rateLimitStoreError: (rateClass: RateClass) => void;
+  /** Counts one insights cache lookup. */
+  readonly cacheResult: (hit: boolean) => void;
+  /** Observes the latency of one call to a dependency; `operation` must be a code constant. */
+  readonly dependency: (name: DependencyName, operation: string, seconds: number) => void;
+  /** Adds the tokens of one model call. */
+  readonly llmTokens: (input: number, output: number) => void;
+  /** Sets the callback that reports the RAG index size when `/metrics` is scraped. */
+  readonly setIndexSizeCollector: (collect: IndexSizeCollector) => void;
+  /** The exposition text and its content type. */
+  readonly render: () => Promise<{ contentType: string; body: string }>;
+}
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Environment label of `rag_index_chunks` (`dev`, `qa` or `prod`). */
+  env: string;
+  /** Process metrics (CPU, memory, event loop, GC); on by default. */
+  processMetrics?: boolean;
+}
+
+/** Route label of requests that matched no route (or only global middleware). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 100];
+const DEPENDENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const OPERATION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const MAX_OPERATIONS_PER_DEPENDENCY = 32;
+const MAX_ROUTE_LABELS = 200;
+
+/**
+ * Creates the registry and metrics of one app instance. Labels only ever carry bounded values: the
+ * matched route pattern (never the raw path or query, so never a key or a question), a known method,
+ * the numeric status, the route class, and operation names from code.
+ */
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, matched route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, matched route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [registry],
+  });
+  const rateLimitDecisions = new Counter({
+    name: 'rate_limit_decisions_total',
+    help: 'Rate-limit decisions by route class and outcome (degraded = decided without the store).',
+    labelNames: ['class', 'outcome'] as const,
+    registers: [registry],
+  });
+  const rateLimitStoreErrors = new Counter({
+    name: 'rate_limit_store_errors_total',
+    help: 'Failed or timed-out rate-limit store calls by route class.',
+    labelNames: ['class'] as const,
+    registers: [registry],
+  });
+  const insightsCache = new Counter({
+    name: 'insights_cache_total',
+    help: 'Insights cache lookups by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const dependencyDuration = new Histogram({
+    name: 'dependency_duration_seconds',
+    help: 'Latency of calls to the warehouse, embedding model, LLM and database, by operation.',
+    labelNames: ['dependency', 'operation'] as const,
+    buckets: DEPENDENCY_BUCKETS,
+    registers: [registry],
+  });
+  const llmTokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'Tokens sent to (input) and generated by (output) the language model.',
+    labelNames: ['direction'] as const,
+    registers: [registry],
+  });
+
+  let indexSizeCollector: IndexSizeCollector | undefined;
+  new Gauge({
+    name: 'rag_index_chunks',
+    help: 'Chunks in the RAG index of this environment (read at scrape time).',
+    labelNames: ['env'] as const,
+    registers: [registry],
+    async collect() {
+      if (!indexSizeCollector) return;
+      try {
+        const chunks = await indexSizeCollector();
+        if (Number.isFinite(chunks)) this.set({ env: options.env }, chunks);
+        else this.reset();
+      } catch {
+        this.reset();
+      }
+    },
+  });
+
+  for (const outcome of ['hit', 'miss'] as const) insightsCache.inc({ result: outcome }, 0);
+  for (const direction of ['input', 'output'] as const) llmTokens.inc({ direction }, 0);
+
+  const routeLabels = new Set<string>();
+  const routeLabel = (route: string): string => {
+    if (!route || route === '/*' || route === '*') return UNMATCHED_ROUTE;
+    if (routeLabels.has(route)) return route;
+    if (routeLabels.size >= MAX_ROUTE_LABELS) return 'other';
+    routeLabels.add(route);
+    return route;
+  };
+  const operationsByDependency = new Map<DependencyName, Set<string>>();
+  const operationLabel = (name: DependencyName, operation: string): string => {
+    if (!OPERATION_NAME.test(operation)) return 'other';
+    const known = operationsByDependency.get(name) ?? new Set<string>();
+    operationsByDependency.set(name, known);
+    if (known.has(operation)) return operation;
+    if (known.size >= MAX_OPERATIONS_PER_DEPENDENCY) return 'other';
+    known.add(operation);
+    return operation;
+  };
+  const nonNegative = (value: number): number => (Number.isFinite(value) && value > 0 ? value : 0);
+
+  return {
+    registry,
+    observeRequest(sample) {
+      const labels = {
+        method: KNOWN_METHODS.has(sample.method) ? sample.method : 'OTHER',
+        route: routeLabel(sample.route),
+        status: String(Number.isInteger(sample.status) ? sample.status : 0),
+      };
+      requests.inc(labels);
+      requestDuration.observe(labels, nonNegative(sample.seconds));
+    },
+    rateLimitDecision(rateClass, outcome) {
+      rateLimitDecisions.inc({ class: rateClass, outcome });
+    },
+    rateLimitStoreError(rateClass) {
+      rateLimitStoreErrors.inc({ class: rateClass });
+    },
+    cacheResult(hit) {
+      insightsCache.inc({ result: hit ? 'hit' : 'miss' });
+    },
+    dependency(name, operation, seconds) {
+      dependencyDuration.observe(
+        { dependency: name, operation: operationLabel(name, operation) },
+        nonNegative(seconds),
+      );
+    },
+    llmTokens(input, output) {
+      llmTokens.inc({ direction: 'input' }, nonNegative(input));
+      llmTokens.inc({ direction: 'output' }, nonNegative(output));
+    },
+    setIndexSizeCollector(collect) {
+      indexSizeCollector = collect;
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/**
+ * Middleware that counts insights cache hits and misses from the wide event (`cache_hit`, set by the
+ * insights routes). Register it right after the access log.
+ */
+export function recordCacheResults(metrics: Metrics): MiddlewareHandler<AppEnv> {
+  return async function recordCacheResultsMiddleware(c, next) {
+    try {
+      await next();
+    } finally {
+      const hit = c.get('event')?.cache_hit;
+      if (typeof hit === 'boolean') metrics.cacheResult(hit);
+    }
+  };
+}
+
+async function timed<T>(
+  metrics: Metrics,
+  name: DependencyName,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await call();
+  } finally {
+    metrics.dependency(name, operation, (performance.now() - started) / 1000);
+  }
+}
+
+/** Wraps a warehouse so each `query` and `ping` is observed in `dependency_duration_seconds`. */
+export function instrumentWarehouse(warehouse: Warehouse, metrics: Metrics): Warehouse {
+  return {
+    kind: warehouse.kind,
+    query: (sql, params, options) =>
+      timed(metrics, 'warehouse', 'query', () => warehouse.query(sql, params, options)),
+    ping: () => timed(metrics, 'warehouse', 'ping', () => warehouse.ping()),
+    close: () => warehouse.close(),
+  };
+}
+
+/** Wraps an embedder so each call is observed as `embed_query` or `embed_document`. */
+export function instrumentEmbedder(embedder: Embedder, metrics: Metrics): Embedder {
+  return {
+    model: embedder.model,
+    dimension: embedder.dimension,
+    embed: (texts, purpose) =>
+      timed(metrics, 'embedding', `embed_${purpose}`, () => embedder.embed(texts, purpose)),
+  };
+}
+
+/** Wraps a model so each generation is timed and its tokens counted; streams are timed until `done`. */
+export function instrumentLlm(llm: Llm, metrics: Metrics): Llm {
+  return {
+    model: llm.model,
+    async generate(request) {
+      const response = await timed(metrics, 'llm', 'generate', () => llm.generate(request));
+      metrics.llmTokens(response.usage.inputTokens, response.usage.outputTokens);
+      return response;
+    },
+    async *stream(request): AsyncIterable<LlmStreamEvent> {
+      const started = performance.now();
+      try {
+        for await (const event of llm.stream(request)) {
+          if (event.type === 'done') {
+            metrics.llmTokens(event.response.usage.inputTokens, event.response.usage.outputTokens);
+          }
+          yield event;
+        }
+      } finally {
+        metrics.dependency('llm', 'stream', (performance.now() - started) / 1000);
+      }
+    },
+  };
+}
