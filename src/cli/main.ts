@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { type CliIo, type Command, UsageError } from './command.js';
+import { auditCommand } from './commands/audit.js';
 import { backtestCommand } from './commands/backtest.js';
 import { ingestCommand } from './commands/ingest.js';
 import { keysCommand } from './commands/keys.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   reembedCommand,
   backtestCommand,
   keysCommand,
+  auditCommand,
 ];
 
 const defaultIo: CliIo = {

@@ -84,3 +84,38 @@ describe('datalive keys', () => {
     expect(bad.stderr.join('\n')).toMatch(/--expires must look like/);
   });
 });
+
+describe('datalive audit', () => {
+  it('exports explain calls as JSON lines and CSV', async () => {
+    const env = testEnv({ PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '1' });
+    const server = await startServer(env);
+    try {
+      const { readFileSync } = await import('node:fs');
+      const key = readFileSync(`${env.DATALIVE_DATA_DIR}/local-admin-key`, 'utf8').trim();
+      for (const question of ['Why was Site B under plan yesterday?', 'What is the capital of France?']) {
+        const response = await fetch(`${server.url}/rag/explain`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ question }),
+        });
+        expect(response.status).toBe(200);
+      }
+    } finally {
+      await server.shutdown('test');
+    }
+    const jsonl = captureIo();
+    expect(await main(['audit', 'export'], jsonl, env)).toBe(0);
+    const rows = jsonl.stdout.map(
+      (line) => JSON.parse(line) as { question: string; abstained: boolean; cited_ids: string },
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.abstained).toBe(false);
+    expect(rows[0]?.cited_ids).toMatch(/D1/);
+    expect(rows[1]?.abstained).toBe(true);
+    const csv = captureIo();
+    expect(await main(['audit', 'export', '--format', 'csv'], csv, env)).toBe(0);
+    expect(csv.stdout.join('\n').split('\r\n')[0]).toMatch(/^id,created_at,env,key_id/);
+    const bad = captureIo();
+    expect(await main(['audit', 'export', '--since', 'yesterday'], bad, env)).toBe(2);
+  });
+});
