@@ -4,13 +4,16 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './http/context.js';
 import { handleError, handleNotFound, validationProblem } from './http/errors.js';
+import { recordCacheResults } from './http/metrics.js';
 import { accessLog, type RequestObserver } from './http/middleware/access-log.js';
 import { apiKeyAuth, requireScope } from './http/middleware/auth.js';
 import { injectServices } from './http/middleware/inject-services.js';
 import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
+import { registerOpenApi } from './http/openapi-document.js';
 import { ProblemError, problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
 import { catalogRoute } from './routes/insights/catalog.js';
@@ -18,6 +21,7 @@ import { dailyRoute } from './routes/insights/daily.js';
 import { digestRoute } from './routes/insights/digest.js';
 import { forecastRoute } from './routes/insights/forecast.js';
 import { varianceRoute } from './routes/insights/variance.js';
+import { metricsRoute } from './routes/metrics.js';
 import { documentRoutes } from './routes/rag/documents.js';
 import { explainRoute } from './routes/rag/explain.js';
 import { searchRoute } from './routes/rag/search.js';
@@ -42,7 +46,13 @@ export function createApp(services: Services, options: AppOptions = {}) {
   });
 
   app.use(requestId());
-  app.use(accessLog({ logger: services.logger, environment: config.env, observe: options.observe }));
+  const { metrics } = services;
+  const observe: RequestObserver = (sample) => {
+    metrics.observeRequest(sample);
+    options.observe?.(sample);
+  };
+  app.use(accessLog({ logger: services.logger, environment: config.env, observe }));
+  app.use(recordCacheResults(metrics));
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
   if (config.corsOrigins.length > 0) {
     app.use(
@@ -67,11 +77,17 @@ export function createApp(services: Services, options: AppOptions = {}) {
     trustProxy: config.trustProxy,
   });
   const limit = (rateClass: 'insights' | 'rag' | 'admin') =>
-    rateLimit({ limiter: services.limiter, profile: config.profile, rateClass });
+    rateLimit({
+      limiter: services.limiter,
+      profile: config.profile,
+      rateClass,
+      onDecision: metrics.rateLimitDecision,
+    });
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
   app.use('/insights', authenticate, requireScope('insights:read'), limit('insights'));
   app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
+  app.use('/metrics', authenticate, requireScope('admin'), limit('admin'));
   app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
   app.use('/rag/explain', authenticate, requireScope('rag:explain'), limit('rag'));
   app.use('/rag/documents', authenticate, limit('rag'));
@@ -90,6 +106,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', searchRoute);
   app.route('/', explainRoute);
   app.route('/', documentRoutes);
+  app.route('/', metricsRoute(metrics));
+  app.route('/', docsRoutes);
+  registerOpenApi(app, { version: services.version, env: config.env });
 
   app.notFound(handleNotFound);
   app.onError(handleError);

@@ -22,6 +22,13 @@ import { KeyService } from './domain/keys/key-service.js';
 import { ExplainService } from './domain/rag/explain/explain-service.js';
 import { RagIndexService } from './domain/rag/index-service.js';
 import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
+import {
+  createMetrics,
+  instrumentEmbedder,
+  instrumentLlm,
+  instrumentWarehouse,
+  type Metrics,
+} from './http/metrics.js';
 import type { Embedder } from './ports/embedder.js';
 import type { Llm } from './ports/llm.js';
 import type { RateLimitStore } from './ports/rate-limit.js';
@@ -47,6 +54,8 @@ export interface Services {
   /** In-process store counting failed authentications per client IP (never shared, never Redis). */
   authFailureStore: RateLimitStore;
   dependencies: DependencyCheck[];
+  /** Prometheus registry and recording helpers of this instance (served at `/metrics`). */
+  metrics: Metrics;
   /** Releases pools and handles, in reverse order of creation. */
   close(): Promise<void>;
 }
@@ -79,6 +88,7 @@ export async function buildServices(
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
   const closers: Array<() => Promise<void>> = [];
+  const metrics = createMetrics({ env: config.env });
   try {
     const db = overrides.db ?? (await openDatabase(config.database));
     if (!overrides.db) closers.push(() => db.close());
@@ -89,7 +99,10 @@ export async function buildServices(
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
-    const warehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
+    const warehouse = instrumentWarehouse(
+      overrides.warehouse ?? (await openWarehouse(config, logger)),
+      metrics,
+    );
     if (!overrides.warehouse) closers.push(() => warehouse.close());
 
     const insights = new InsightsService(warehouse, loadSemanticModel(), {
@@ -103,9 +116,12 @@ export async function buildServices(
       now: overrides.now,
     });
 
-    const { embedder, llm } = buildModels(config, overrides);
+    const models = buildModels(config, overrides);
+    const embedder = instrumentEmbedder(models.embedder, metrics);
+    const llm = models.llm && instrumentLlm(models.llm, metrics);
     const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
     await rag.ensureCompatible();
+    metrics.setIndexSizeCollector(() => rag.countChunks());
     if (
       config.database.mode === 'embedded' &&
       config.warehouse.kind === 'duckdb' &&
@@ -148,6 +164,7 @@ export async function buildServices(
       failMode: config.rateLimit.failMode,
       now: overrides.now,
       onStoreError: (error, rateClass, incident) => {
+        metrics.rateLimitStoreError(rateClass);
         if (incident.incidentStarted) {
           logger.warn(
             {
@@ -221,6 +238,7 @@ export async function buildServices(
       limiter,
       authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),
       dependencies,
+      metrics,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {});
       },
