@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type Llm, LlmError, type LlmResponse } from '../../../ports/llm.js';
+import { addDays } from '../../dates.js';
 import { DomainError } from '../../errors.js';
 import type { ForecastService } from '../../insights/forecast.js';
 import type { InsightFilters } from '../../insights/query.js';
@@ -91,6 +92,8 @@ export interface ExplainServiceOptions {
 
 const PRODUCTION_WORDS =
   /\b(produc\w*|output|volume|plan|under|below|above|drop\w*|fell|fall|down|low\w*|variance|shortfall|loss|lost|deferr\w*|why|trip\w*|outage|shut\w*|decline\w*|forecast|cay[oó]|baj\w*|pérdida|perdida|diferido|por qu[eé]|parad\w*|corte|pronóstico|pronostico|rendimiento|barriles|bbl|mscf)\b/i;
+/** Points of actual-vs-plan lost between the previous 60 days and the last 30 that count as a decline. */
+const TREND_DROP_POINTS = 5;
 const DASHBOARD_WORDS = /\b(dashboard|report|visual|measure|dax|power ?bi|tablero|informe|reporte|medida)\b/i;
 const COMPOSER_MODEL = 'local-grounded-composer';
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -158,8 +161,18 @@ export class ExplainService {
       understanding.sites.length === 0 &&
       understanding.assets.length === 0;
 
-    const facts =
+    let facts =
       scoped && !unknownOnly ? await this.gatherFacts(understanding, request.allowedSites, catalog.asOf) : [];
+    if (facts.length === 0 && scoped && understanding.assets.length > 0) {
+      const facilitySites = catalog.assets
+        .filter((asset) => understanding.assets.includes(asset.id))
+        .map((asset) => asset.site_id);
+      facts = await this.gatherFacts(
+        { ...understanding, assets: [], sites: [...new Set([...understanding.sites, ...facilitySites])] },
+        request.allowedSites,
+        catalog.asOf,
+      );
+    }
     lap('facts_ms');
     const passages = unknownOnly ? [] : await this.retrieve(request, understanding, facts);
     lap('retrieve_ms');
@@ -167,7 +180,7 @@ export class ExplainService {
     const language = understanding.language;
     let abstainReason: string | null = null;
     if (unknownOnly) abstainReason = ABSTAIN_REASONS.unknown_member[language];
-    else if (facts.length === 0 && passages.length === 0) {
+    else if (facts.length === 0 && (passages.length === 0 || understanding.range !== null)) {
       abstainReason = scoped
         ? ABSTAIN_REASONS.nothing_relevant[language]
         : ABSTAIN_REASONS.out_of_scope[language];
@@ -407,6 +420,9 @@ export class ExplainService {
       }
     }
 
+    const trend = await this.declineTrend(filters, understanding.language, scopeDims, asOf, next());
+    if (trend) facts.push(trend);
+
     try {
       const anomalies = (await this.insights.anomalies(filters, 'medium')).value;
       for (const anomaly of anomalies.anomalies
@@ -470,6 +486,55 @@ export class ExplainService {
       }
     }
     return facts;
+  }
+
+  /**
+   * A decline against plan without downtime behind it (the DEC-RES pattern): actual vs plan over the
+   * last 30 days of the range compared with the 60 days before, for one asset or site.
+   */
+  private async declineTrend(
+    filters: InsightFilters,
+    language: Language,
+    scopeDims: Record<string, string>,
+    asOf: string | null,
+    id: string,
+  ): Promise<Fact | null> {
+    if (!filters.assets?.length && !filters.sites?.length) return null;
+    const recent = { ...filters, from: addDays(filters.to, -29) };
+    const earlier = { ...filters, from: addDays(filters.to, -89), to: addDays(filters.to, -30) };
+    try {
+      const [now, before, downtime] = await Promise.all([
+        this.insights.variance(recent, 'plan', 'cause'),
+        this.insights.variance(earlier, 'plan', 'cause'),
+        this.insights.downtimeByCause(recent),
+      ]);
+      const nowPct = now.value.total.change_pct;
+      const beforePct = before.value.total.change_pct;
+      if (nowPct === null || beforePct === null || nowPct - beforePct > -TREND_DROP_POINTS) return null;
+      const unplannedLoss = downtime.value.causes
+        .filter((cause) => cause.cause_category === 'unplanned')
+        .reduce((total, cause) => total + cause.lost_volume, 0);
+      if (unplannedLoss >= Math.abs(now.value.total.change) / 2) return null;
+      return {
+        id,
+        kind: 'kpi',
+        label:
+          language === 'es'
+            ? 'Variación frente al plan en los últimos 30 días (%), empeorando sin paradas que la expliquen: el patrón de declinación del reservorio DEC-RES'
+            : 'Variance vs plan over the last 30 days (%), worsening without downtime to explain it: the DEC-RES reservoir-decline pattern',
+        metric: 'variance_vs_plan_pct',
+        dims: { ...scopeDims, from: recent.from, to: recent.to, cause_code: 'DEC-RES' },
+        value: nowPct,
+        unit: '%',
+        query_id: now.value.query_ids[0] ?? '',
+        as_of: asOf,
+        related: { previous_60_days_pct: beforePct },
+        cause: { code: 'DEC-RES', category: 'trend' },
+      };
+    } catch (error) {
+      if (error instanceof DomainError) return null;
+      throw error;
+    }
   }
 
   private async retrieve(
