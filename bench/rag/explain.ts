@@ -41,7 +41,8 @@ export interface ExplainReport {
   failures: string[];
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
 const ratio = (part: number, whole: number) => (whole === 0 ? 1 : Math.round((part / whole) * 1000) / 1000);
 
 /** Runs the explain evaluation and returns its report. */
@@ -52,8 +53,11 @@ export async function runExplainBench(log: (line: string) => void = () => {}): P
   const { app, services } = await buildTestApp(stores);
   try {
     await services.rag.ingestPaths(DEMO_DOCUMENT_DIRS, { exclude: ['README.md'] });
-    const key = (await services.keys.create({ name: 'bench', scopes: ['rag:explain'], rateTier: 'premium' })).plaintext;
-    const questions = JSON.parse(readFileSync('bench/rag/questions-explain.json', 'utf8')) as ExplainQuestion[];
+    const key = (await services.keys.create({ name: 'bench', scopes: ['rag:explain'], rateTier: 'premium' }))
+      .plaintext;
+    const questions = JSON.parse(
+      readFileSync('bench/rag/questions-explain.json', 'utf8'),
+    ) as ExplainQuestion[];
     const latencies: number[] = [];
     const failures: string[] = [];
     let validCitations = 0;
@@ -65,7 +69,9 @@ export async function runExplainBench(log: (line: string) => void = () => {}): P
     let abstainedWhenUnanswerable = 0;
     let falseAbstentions = 0;
     for (const [index, entry] of questions.entries()) {
-      const question = entry.question.replace(/\{\{end-(\d+)\}\}/g, (_, days: string) => addDays(endDate, -Number(days)));
+      const question = entry.question.replace(/\{\{end-(\d+)\}\}/g, (_, days: string) =>
+        addDays(endDate, -Number(days)),
+      );
       const started = performance.now();
       const response = await app.request('/rag/explain', {
         method: 'POST',
