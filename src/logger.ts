@@ -20,7 +20,11 @@ export const REDACTED_LOG_PATHS = [
   'headers["x-api-key"]',
 ];
 
-/** Creates the process logger: JSON lines on stdout (or the given destination), secrets redacted. */
+/**
+ * Creates the process logger: JSON lines on stdout (or the given destination), secrets redacted.
+ * Stdout is written asynchronously so a request never waits on the log pipe; the
+ * server flushes it on shutdown.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -30,6 +34,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

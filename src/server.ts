@@ -71,6 +71,7 @@ export async function startServer(
       await controlPlane?.close();
       await services.close();
       logger.info('stopped');
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
     })();
     return stopping;
   };
