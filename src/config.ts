@@ -81,6 +81,8 @@ const schema = z.object({
   CORS_ORIGINS: optionalText,
   TRUST_PROXY: bool.default(false),
   BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt.max(120_000).default(25_000),
   SEED_DEMO: bool.default(true),
   AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
@@ -132,6 +134,8 @@ export interface Config {
   trustProxy: boolean;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  /** Slow-client bounds: time to receive the headers, and the whole request. */
+  httpTimeouts: { headersMs: number; requestMs: number };
   auditRetentionDays: number;
   insightsCacheTtlMs: number;
   /** FORECAST_DAILY model version to read; the newest present when unset. */
@@ -260,6 +264,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: vars.TRUST_PROXY,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    httpTimeouts: {
+      headersMs: vars.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: Math.max(vars.HTTP_REQUEST_TIMEOUT_MS, vars.HTTP_HEADERS_TIMEOUT_MS),
+    },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
     forecastModelVersion: vars.FORECAST_MODEL_VERSION,

@@ -30,9 +30,24 @@ export async function startServer(
   const services = await buildServices(config, logger, overrides);
   const app = createApp(services);
 
+  let draining = false;
   const server: ServerType = await new Promise((resolve) => {
-    const instance = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(instance),
+    const instance = serve(
+      {
+        fetch: async (request: Request, env: Record<string, unknown>) => {
+          const response = await app.fetch(request, env);
+          if (draining) response.headers.set('Connection', 'close');
+          return response;
+        },
+        port: config.port,
+        hostname: config.host,
+        serverOptions: {
+          headersTimeout: config.httpTimeouts.headersMs,
+          requestTimeout: config.httpTimeouts.requestMs,
+          connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.httpTimeouts.headersMs / 4)),
+        },
+      },
+      () => resolve(instance),
     );
   });
   const { port } = server.address() as AddressInfo;
@@ -58,6 +73,7 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
+      draining = true;
       logger.info({ reason }, 'shutting down: no new connections, finishing in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();

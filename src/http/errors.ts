@@ -44,6 +44,24 @@ export function toProblem(error: unknown): ProblemError {
     const code = STATUS_CODES[error.status] ?? (error.status >= 500 ? 'internal_error' : 'invalid_request');
     return new ProblemError(code, error.message || 'Request failed.');
   }
+  const sqlState = (error as { code?: unknown }).code;
+  if (isConnectionFailure(error, sqlState)) {
+    return new ProblemError(
+      'dependency_unavailable',
+      'The database is unavailable; retry shortly.',
+      {},
+      { cause: error },
+    );
+  }
+  if (
+    typeof sqlState === 'string' &&
+    (sqlState === '22021' || sqlState === '22P05' || sqlState === '54000')
+  ) {
+    return new ProblemError(
+      'invalid_request',
+      'The request contains characters or sizes the store cannot keep (for example NUL bytes).',
+    );
+  }
   if (error instanceof SyntaxError && /JSON/i.test(error.message)) {
     return new ProblemError('invalid_json', 'The request body is not valid JSON.');
   }
@@ -71,5 +89,28 @@ export function handleNotFound(c: Context<AppEnv>): Response {
   return problemResponse(
     c,
     new ProblemError('route_not_found', `No route for ${c.req.method} ${c.req.path}.`),
+  );
+}
+
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOENT',
+]);
+
+/** True for a failure to reach Postgres (refused, reset, pool connect timeout, server shutting down). */
+function isConnectionFailure(error: unknown, code: unknown): boolean {
+  if (
+    typeof code === 'string' &&
+    (CONNECTION_ERRNOS.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03')
+  ) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
   );
 }

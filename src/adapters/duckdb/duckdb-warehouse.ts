@@ -39,7 +39,7 @@ const TIMESTAMPS = new Set<DuckDBTypeId>([
 export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb' as const;
   private readonly idle: DuckDBConnection[];
-  private readonly waiters: Array<(connection: DuckDBConnection) => void> = [];
+  private readonly waiters: Array<{ grant: (connection: DuckDBConnection) => void }> = [];
   private closed = false;
 
   private constructor(
@@ -68,13 +68,14 @@ export class DuckDbWarehouse implements Warehouse {
     options: WarehouseQueryOptions = {},
   ): Promise<WarehouseResult<Row>> {
     const started = performance.now();
-    const connection = await this.acquire();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const connection = await this.acquire(timeoutMs);
     let timedOut = false;
+    const remaining = Math.max(1, timeoutMs - (performance.now() - started));
     const timer = setTimeout(() => {
       timedOut = true;
       connection.interrupt();
-    }, timeoutMs);
+    }, remaining);
     try {
       const reader = await connection.runAndReadAll(sql, [...params]);
       const names = reader.columnNames();
@@ -133,16 +134,30 @@ export class DuckDbWarehouse implements Warehouse {
     this.instance.closeSync();
   }
 
-  private acquire(): Promise<DuckDBConnection> {
+  /** Takes a free connection, waiting at most `timeoutMs` (the wait counts against the statement timeout). */
+  private acquire(timeoutMs = this.timeoutMs): Promise<DuckDBConnection> {
     if (this.closed) return Promise.reject(new WarehouseError('unavailable', 'warehouse is closed'));
     const connection = this.idle.pop();
     if (connection) return Promise.resolve(connection);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        grant: (granted: DuckDBConnection) => {
+          clearTimeout(timer);
+          resolve(granted);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(new WarehouseError('timeout', `no warehouse connection became free within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   private release(connection: DuckDBConnection): void {
     const waiter = this.waiters.shift();
-    if (waiter) waiter(connection);
+    if (waiter) waiter.grant(connection);
     else if (this.closed) connection.closeSync();
     else this.idle.push(connection);
   }

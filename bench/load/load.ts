@@ -1,0 +1,443 @@
+/**
+ * Load benchmark, all in one run so every figure can be read as a ratio to a baseline measured on the
+ * same machine minutes apart:
+ *
+ * 1. a bare `node:http` JSON server (the baseline);
+ * 2. the API server as `npm start` runs it (embedded default, info logs to a file): `/health`,
+ *    `/insights/daily` cached and uncached, `/insights/variance` cached and uncached, `/rag/search`,
+ *    `/rag/explain` (when the route exists);
+ * 3. the cost of API-key auth + scope + rate limit: `GET /insights` (catalog, in memory) through the full
+ *    app vs the same middleware and handler without them, in one process (see `variant-server.ts`),
+ *    with the in-process rate-limit store and again with Redis.
+ */
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import path from 'node:path';
+import { type LoadResult, runLoad } from './cannon.js';
+import { type ChildServer, serverCommand, serverEnv, sleep, startChildServer } from './process.js';
+
+/** Options for {@link runLoadBench}. */
+export interface LoadBenchOptions {
+  /** Data directory of the embedded default; seeded on first start when empty. */
+  dataDir: string;
+  durationSeconds: number;
+  warmupSeconds: number;
+  redisUrl: string;
+  log: (line: string) => void;
+}
+
+/** One target: measured or skipped with a reason. */
+export interface LoadRow {
+  id: string;
+  /** What exactly was loaded. */
+  description: string;
+  result?: LoadResult;
+  skipped?: string;
+  /** Throughput relative to the baseline run. */
+  ratioToBaseline?: number;
+}
+
+/** A target with its threshold, evaluated on the measured figures. */
+export interface LoadCheck {
+  target: string;
+  value: number;
+  pass: boolean;
+  /** Reported for information, with no target. */
+  informational?: boolean;
+}
+
+/** Result of {@link runLoadBench}. */
+export interface LoadReport {
+  command: string;
+  durationSeconds: number;
+  idleRssMiB: number;
+  peakRssMiB: number;
+  rows: LoadRow[];
+  checks: LoadCheck[];
+  notes: string[];
+}
+
+const HIGH_LIMITS = JSON.stringify({
+  premium: {
+    insights: { limit: 100_000_000, periodSeconds: 60 },
+    rag: { limit: 100_000_000, periodSeconds: 60 },
+  },
+});
+
+interface CatalogBody {
+  data: { as_of: string | null; first_date: string | null };
+  dimensions: Array<{ name: string; members?: Array<{ id: string }> }>;
+}
+
+/** Runs the whole load benchmark. */
+export async function runLoadBench(options: LoadBenchOptions): Promise<LoadReport> {
+  const { dataDir, log } = options;
+  const rows: LoadRow[] = [];
+  const notes: string[] = [];
+  const run = async (id: string, description: string, target: Parameters<typeof runLoad>[0]) => {
+    const result = await runLoad(target);
+    const row: LoadRow = { id, description, result };
+    rows.push(row);
+    const flagged =
+      result.non2xx + result.errors > 0 ? `  (non-2xx ${result.non2xx}, errors ${result.errors})` : '';
+    log(
+      `${id.padEnd(24)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50Ms} ms  p95 ${result.p95Ms} ms  p99 ${result.p99Ms} ms${flagged}`,
+    );
+    return result;
+  };
+  const common = { durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
+  const { command, args, label } = serverCommand();
+  const env = (extra: Record<string, string> = {}) =>
+    serverEnv({
+      DATALIVE_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_OVERRIDES: HIGH_LIMITS,
+      ...extra,
+    });
+
+  const baseline = await startChildServer({
+    command: process.execPath,
+    args: ['--import', 'tsx', 'bench/load/baseline-server.ts'],
+    env: serverEnv({}),
+    logDir: dataDir,
+    name: 'baseline',
+    listeningMessage: 'baseline listening',
+  });
+  const servers: ChildServer[] = [baseline];
+  let idleRssMiB = Number.NaN;
+  let peakRssMiB = Number.NaN;
+  try {
+    const baselineResult = await run('baseline', 'bare node:http JSON server, GET /, 50 connections', {
+      ...common,
+      name: 'baseline',
+      baseUrl: baseline.url,
+      path: '/',
+      connections: 50,
+      pid: baseline.pid,
+    });
+
+    const api = await startChildServer({ command, args, env: env(), logDir: dataDir, name: 'api' });
+    servers.push(api);
+    const key = await createBenchKey(api.url, dataDir);
+    const auth = { 'X-API-Key': key };
+    const catalog = (await (await fetch(`${api.url}/insights`, { headers: auth })).json()) as CatalogBody;
+    const asOf = catalog.data.as_of as string;
+    const dates = dateRange(catalog.data.first_date as string, asOf);
+    const sites =
+      catalog.dimensions
+        .find((dimension) => dimension.name === 'site')
+        ?.members?.map((member) => member.id) ?? [];
+    await sleep(1_000);
+    idleRssMiB = api.rssMiB();
+    const apiTarget = { ...common, baseUrl: api.url, pid: api.pid };
+
+    await run('health', 'GET /health (no key), 50 connections', {
+      ...apiTarget,
+      name: 'health',
+      path: '/health',
+      connections: 50,
+    });
+    const dailyPath = `/insights/daily?date=${asOf}&site=${sites[1] ?? sites[0]}`;
+    await run('daily_cached', `GET ${dailyPath} (same URL: cache hits), key, 50 connections`, {
+      ...apiTarget,
+      name: 'daily_cached',
+      path: dailyPath,
+      headers: auth,
+      connections: 50,
+      countCacheHits: true,
+    });
+    const dailyUrls = rotation(
+      dates,
+      siteCombinations(sites),
+      (date, site, round) => `/insights/daily?date=${date}&site=${site}&limit=${1000 - round}`,
+    );
+    for (const connections of [1, 10]) {
+      const id = connections === 1 ? 'daily_uncached_c1' : 'daily_uncached';
+      await run(
+        id,
+        `GET /insights/daily, a new date/site/limit every request (cache misses), key, ${connections} connection${connections === 1 ? '' : 's'}`,
+        {
+          ...apiTarget,
+          name: id,
+          path: '/insights/daily',
+          nextPath: dailyUrls.next,
+          headers: auth,
+          connections,
+          countCacheHits: true,
+        },
+      );
+    }
+    const variancePath = `/insights/variance?date=${asOf}&site=${sites[1] ?? sites[0]}&by=cause&compare=plan`;
+    await run('variance_cached', `GET ${variancePath} (same URL), key, 20 connections`, {
+      ...apiTarget,
+      name: 'variance_cached',
+      path: variancePath,
+      headers: auth,
+      connections: 20,
+      countCacheHits: true,
+    });
+    const varianceUrls = rotation(
+      dates,
+      siteCombinations(sites),
+      (date, site, round) =>
+        `/insights/variance?date=${date}&site=${site}&by=${['cause', 'asset', 'site'][round % 3]}&compare=${
+          ['plan', 'previous_period', 'forecast', 'year_ago'][Math.floor(round / 3) % 4]
+        }`,
+    );
+    await run(
+      'variance_uncached',
+      'GET /insights/variance, a new date/site/by/compare every request, key, 10 connections',
+      {
+        ...apiTarget,
+        name: 'variance_uncached',
+        path: '/insights/variance',
+        nextPath: varianceUrls.next,
+        headers: auth,
+        connections: 10,
+        countCacheHits: true,
+      },
+    );
+    const questions = loadQuestions();
+    let questionIndex = 0;
+    await run(
+      'rag_search',
+      `POST /rag/search, ${questions.length} questions in turn, top_k 8, key, 10 connections`,
+      {
+        ...apiTarget,
+        name: 'rag_search',
+        path: '/rag/search',
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        nextBody: () => JSON.stringify({ query: questions[questionIndex++ % questions.length], top_k: 8 }),
+        connections: 10,
+      },
+    );
+    const explainBody = JSON.stringify({ question: 'Why was Site B under plan yesterday?' });
+    const probe = await fetch(`${api.url}/rag/explain`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: explainBody,
+    });
+    await probe.arrayBuffer();
+    if (probe.status === 200) {
+      await run(
+        'rag_explain',
+        'POST /rag/explain "Why was Site B under plan yesterday?", key, 10 connections',
+        {
+          ...apiTarget,
+          name: 'rag_explain',
+          path: '/rag/explain',
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: explainBody,
+          connections: 10,
+        },
+      );
+    } else {
+      const reason = `POST /rag/explain answered ${probe.status} (route not available in this build)`;
+      rows.push({ id: 'rag_explain', description: 'POST /rag/explain', skipped: reason });
+      notes.push(`rag_explain skipped: ${reason}`);
+      log(`rag_explain              skipped: ${reason}`);
+    }
+    peakRssMiB = Math.max(...rows.map((row) => row.result?.rssPeakMiB ?? 0).slice(1));
+    await api.stop();
+    servers.pop();
+
+    const overhead = async (store: 'memory' | 'redis') => {
+      const variant = await startChildServer({
+        command: process.execPath,
+        args: ['--import', 'tsx', 'bench/load/variant-server.ts'],
+        env: env(store === 'redis' ? { REDIS_URL: options.redisUrl } : {}),
+        logDir: dataDir,
+        name: `variant-${store}`,
+        listeningMessage: 'variant listening',
+      });
+      servers.push(variant);
+      try {
+        const bareUrl = variant.listening.bare_url as string;
+        const variantTarget = { ...common, pid: variant.pid, path: '/insights', connections: 50 };
+        const storeLabel = store === 'redis' ? 'Redis store' : 'in-process store';
+        await run(
+          `catalog_auth_${store}`,
+          `GET /insights (catalog) with key auth + scope + rate limit (${storeLabel}), 50 connections`,
+          {
+            ...variantTarget,
+            name: `catalog_auth_${store}`,
+            baseUrl: variant.url,
+            headers: auth,
+          },
+        );
+        await run(
+          `catalog_noauth_${store}`,
+          'GET /insights (catalog): same middleware and handler, no auth / rate limit, same process, 50 connections',
+          {
+            ...variantTarget,
+            name: `catalog_noauth_${store}`,
+            baseUrl: bareUrl,
+          },
+        );
+      } finally {
+        await variant.stop();
+        servers.pop();
+      }
+    };
+    await overhead('memory');
+    if (await reachable(options.redisUrl)) await overhead('redis');
+    else {
+      notes.push(`Redis at ${options.redisUrl} not reachable: the Redis-store overhead was not measured`);
+      log(`catalog_auth_redis       skipped: ${options.redisUrl} not reachable`);
+    }
+
+    for (const row of rows) {
+      if (row.result) row.ratioToBaseline = round(row.result.rps / baselineResult.rps);
+    }
+    for (const row of rows) {
+      if (row.result && row.result.non2xx + row.result.errors > 0) {
+        notes.push(
+          `${row.id}: ${row.result.non2xx} non-2xx responses and ${row.result.errors} errors (statuses ${JSON.stringify(row.result.statuses)})`,
+        );
+      }
+    }
+    for (const row of rows.filter((candidate) => candidate.id.includes('_uncached'))) {
+      if (row.result?.cacheHits !== undefined)
+        notes.push(`${row.id}: ${row.result.cacheHits} cache hits in ${row.result.requests} requests`);
+    }
+    notes.push(
+      `distinct URLs drawn: ${dailyUrls.used()} for /insights/daily, ${varianceUrls.used()} for /insights/variance (warm-ups included; none repeats)`,
+    );
+    return {
+      command: label,
+      durationSeconds: options.durationSeconds,
+      idleRssMiB: round(idleRssMiB, 1),
+      peakRssMiB: round(peakRssMiB, 1),
+      rows,
+      checks: evaluate(rows),
+      notes,
+    };
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+  }
+}
+
+/** The targets of the load benchmark. */
+export function evaluate(rows: readonly LoadRow[]): LoadCheck[] {
+  const get = (id: string) => rows.find((row) => row.id === id)?.result;
+  const checks: LoadCheck[] = [];
+  const add = (target: string, value: number | undefined, pass: (value: number) => boolean) => {
+    if (value !== undefined && Number.isFinite(value))
+      checks.push({ target, value: round(value), pass: pass(value) });
+  };
+  const baseline = get('baseline');
+  const health = get('health');
+  const cached = get('daily_cached');
+  const uncached = get('daily_uncached');
+  const withAuth = get('catalog_auth_memory');
+  const withoutAuth = get('catalog_noauth_memory');
+  if (baseline && health) add('/health ≥ 0.75 × baseline req/s', health.rps / baseline.rps, (v) => v >= 0.75);
+  if (baseline && cached)
+    add('cached /insights/daily ≥ 0.5 × baseline req/s', cached.rps / baseline.rps, (v) => v >= 0.5);
+  if (health && cached)
+    add('cached /insights/daily ≥ 0.5 × /health req/s', cached.rps / health.rps, (v) => v >= 0.5);
+  add('cached /insights/daily p99 ≤ 50 ms at 50 connections (ms)', cached?.p99Ms, (v) => v <= 50);
+  add('uncached /insights/daily p95 ≤ 50 ms at 10 connections (ms)', uncached?.p95Ms, (v) => v <= 50);
+  if (withAuth && withoutAuth)
+    add(
+      'auth + rate limit (in-process) ≥ 0.8 × same route without (req/s)',
+      withAuth.rps / withoutAuth.rps,
+      (v) => v >= 0.8,
+    );
+  const redisAuth = get('catalog_auth_redis');
+  const redisBare = get('catalog_noauth_redis');
+  if (redisAuth && redisBare)
+    checks.push({
+      target: 'auth + rate limit (Redis store) ÷ same route without (req/s)',
+      value: round(redisAuth.rps / redisBare.rps),
+      pass: true,
+      informational: true,
+    });
+  return checks;
+}
+
+async function createBenchKey(url: string, dataDir: string): Promise<string> {
+  const adminKey = readFileSync(path.join(dataDir, 'local-admin-key'), 'utf8').trim();
+  const response = await fetch(`${url}/admin/keys`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: `bench-${Date.now()}`,
+      scopes: ['insights:read', 'rag:explain'],
+      rate_tier: 'premium',
+      expires_in_days: 1,
+    }),
+  });
+  if (response.status !== 201) throw new Error(`could not create the bench key: ${await response.text()}`);
+  return ((await response.json()) as { api_key: string }).api_key;
+}
+
+/** Every site alone, then every pair, then all of them: distinct filters for the cache. */
+function siteCombinations(sites: readonly string[]): string[] {
+  const combos: string[] = [...sites];
+  for (let i = 0; i < sites.length; i += 1)
+    for (let j = i + 1; j < sites.length; j += 1) combos.push(`${sites[i]},${sites[j]}`);
+  if (sites.length > 2) combos.push(sites.join(','));
+  return combos;
+}
+
+/**
+ * A URL generator that never repeats: it walks dates × site combinations, and each further pass
+ * (`round`) changes another parameter so the cache key differs.
+ */
+function rotation(
+  dates: readonly string[],
+  sites: readonly string[],
+  build: (date: string, site: string, round: number) => string,
+): { next: () => string; used: () => number } {
+  let index = 0;
+  const perRound = dates.length * sites.length;
+  return {
+    next: () => {
+      const current = index++;
+      const round = Math.floor(current / perRound);
+      const within = current % perRound;
+      const date = dates[dates.length - 1 - Math.floor(within / sites.length)] as string;
+      return build(date, sites[within % sites.length] as string, round);
+    },
+    used: () => index,
+  };
+}
+
+function dateRange(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let day = Date.parse(`${from}T00:00:00Z`); day <= Date.parse(`${to}T00:00:00Z`); day += 86_400_000) {
+    dates.push(new Date(day).toISOString().slice(0, 10));
+  }
+  return dates;
+}
+
+function loadQuestions(): string[] {
+  const questions = JSON.parse(readFileSync('bench/rag/questions-demo.json', 'utf8')) as Array<{
+    question: string;
+  }>;
+  return questions.map((question) => question.question);
+}
+
+async function reachable(redisUrl: string): Promise<boolean> {
+  const url = new URL(redisUrl);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: url.hostname, port: Number(url.port || 6379) });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
