@@ -1,9 +1,11 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
+import { openEmbeddedDatabase } from '../../src/adapters/postgres/database.js';
 import { seedDemoData } from '../../src/domain/demo/seed.js';
 import type { Warehouse } from '../../src/ports/warehouse.js';
 import { startServer } from '../../src/server.js';
-import { openTestStores, type TestStores, testEnv } from '../support/services.js';
+import { type TestStores, testEnv } from '../support/services.js';
 import { agentGet, eventually, freshGet, HIGH_LIMITS, issueKey, sleep } from './helpers.js';
 
 const END_DATE = '2025-06-15';
@@ -48,7 +50,13 @@ describe('SIGTERM under load (in-process server)', () => {
   let stores: TestStores;
 
   beforeAll(async () => {
-    stores = await openTestStores();
+    // A generous warehouse timeout: 24 heavy requests queue for 4 connections on a shared machine, and
+    // this test is about draining, not about warehouse capacity (warehouse-faults.test.ts covers that).
+    const [db, warehouse] = await Promise.all([
+      openEmbeddedDatabase('memory://'),
+      openDuckDbWarehouse({ path: ':memory:', timeoutMs: 60_000 }),
+    ]);
+    stores = { db, warehouse };
     await seedDemoData(stores.warehouse, { endDate: END_DATE });
   });
   afterAll(async () => {

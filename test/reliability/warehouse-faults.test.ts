@@ -47,14 +47,16 @@ function cuttableWarehouse(inner: Warehouse): Warehouse & { down: boolean } {
 
 /**
  * Makes every query that reads production data slow for real: the table is swapped for a view that
- * scans a practically endless range before returning the same rows, so the DuckDB adapter's own
- * timeout (interrupt) is what ends the query. `SELECT 1` pings stay fast.
+ * first counts through a billion-row range (seconds of CPU, far beyond the 500 ms timeout) before
+ * returning the same rows, so the DuckDB adapter's own timeout (interrupt) is what ends the query. The
+ * range is finite so that an interrupt that gets lost shows up as a slow answer, not a hung test.
+ * `SELECT 1` pings stay fast.
  */
 async function slowDown(warehouse: DuckDbWarehouse): Promise<void> {
   await warehouse.execute('ALTER TABLE analytics.production_daily RENAME TO production_daily_fast');
   await warehouse.execute(
     `CREATE VIEW analytics.production_daily AS SELECT p.* FROM analytics.production_daily_fast p
-     WHERE (SELECT count(*) FROM range(1000000000000) r(i) WHERE i % 7 = 1) > 0`,
+     WHERE (SELECT count(*) FROM range(1000000000) r(i) WHERE i % 7 = 1) > 0`,
   );
 }
 
@@ -149,7 +151,7 @@ describe('warehouse slow or failing', () => {
       ];
       for (const path of paths) {
         const answer = await ask(path);
-        expect(answer.status, `${path}: ${answer.text}`).toBe(504);
+        expect(answer.status, `${path}: ${answer.text.slice(0, 300)}`).toBe(504);
         expect(answer.contentType).toBe('application/problem+json');
         expect(answer.body).toMatchObject({ code: 'dependency_timeout', status: 504 });
         expect(answer.ms, path).toBeLessThan(WAREHOUSE_TIMEOUT_MS + MARGIN_MS);
@@ -180,7 +182,7 @@ describe('warehouse slow or failing', () => {
         Array.from({ length: 12 }, (_, index) => ask(`/insights/daily?date=2025-05-${10 + index}`)),
       );
       for (const answer of answers) {
-        expect(answer.status, answer.text).toBe(504);
+        expect(answer.status, answer.text.slice(0, 300)).toBe(504);
         expect(answer.body.code).toBe('dependency_timeout');
       }
       const slowest = answers.reduce((max, answer) => Math.max(max, answer.ms), 0);
@@ -201,7 +203,7 @@ describe('warehouse slow or failing', () => {
         '/insights/anomalies?from=2025-03-01&to=2025-06-15&sensitivity=high',
       ]) {
         const answer = await ask(path);
-        expect(answer.status, `${path}: ${answer.text}`).toBe(503);
+        expect(answer.status, `${path}: ${answer.text.slice(0, 300)}`).toBe(503);
         expect(answer.contentType).toBe('application/problem+json');
         expect(answer.body).toMatchObject({ code: 'dependency_unavailable', status: 503 });
         expect(answer.text).not.toContain('secret');
