@@ -21,13 +21,11 @@ export interface CompiledQuery {
 const placeholders = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
 
 /**
- * WHERE clause over a fact source aliased `alias` joined to assets `a`: date range, members and the
- * site allow-list. Empty lists match nothing rather than everything.
+ * Returns a function adding `column IN (?, …)` for a member list to `conditions` and `params`; absent
+ * lists add nothing, empty lists match nothing.
  */
-export function whereClause(filters: InsightFilters, alias: string): CompiledQuery {
-  const conditions = [`${alias}.date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`];
-  const params: SqlParam[] = [filters.from, filters.to];
-  const inList = (column: string, values: readonly string[] | undefined | null) => {
+function memberCondition(conditions: string[], params: SqlParam[]) {
+  return (column: string, values: readonly string[] | undefined | null): void => {
     if (values === undefined || values === null) return;
     if (values.length === 0) {
       conditions.push('1 = 0');
@@ -36,6 +34,16 @@ export function whereClause(filters: InsightFilters, alias: string): CompiledQue
     conditions.push(`${column} IN (${placeholders(values.length)})`);
     params.push(...values);
   };
+}
+
+/**
+ * WHERE clause over a fact source aliased `alias` joined to assets `a`: date range, members and the
+ * site allow-list. Empty lists match nothing rather than everything.
+ */
+export function whereClause(filters: InsightFilters, alias: string): CompiledQuery {
+  const conditions = [`${alias}.date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`];
+  const params: SqlParam[] = [filters.from, filters.to];
+  const inList = memberCondition(conditions, params);
   inList('a.site_id', filters.sites);
   inList(`${alias}.asset_id`, filters.assets);
   inList(`${alias}.product_id`, filters.products);
@@ -122,15 +130,7 @@ export function compileDowntimeEvents(model: SemanticModel, filters: InsightFilt
   const alias = downtime.alias;
   const conditions = [`${alias}.start_ts < CAST(? AS TIMESTAMP)`, `${alias}.end_ts > CAST(? AS TIMESTAMP)`];
   const params: SqlParam[] = [`${filters.to} 23:59:59.999`, `${filters.from} 00:00:00`];
-  const inList = (column: string, values: readonly string[] | undefined | null) => {
-    if (values === undefined || values === null) return;
-    if (values.length === 0) {
-      conditions.push('1 = 0');
-      return;
-    }
-    conditions.push(`${column} IN (${placeholders(values.length)})`);
-    params.push(...values);
-  };
+  const inList = memberCondition(conditions, params);
   inList('a.site_id', filters.sites);
   inList(`${alias}.asset_id`, filters.assets);
   inList('a.site_id', filters.allowedSites);
