@@ -8,12 +8,17 @@ import { seedDemoData } from '../../src/domain/demo/seed.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { openTestStores, type TestStores, testEnv } from '../support/services.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
-import { eventually, HIGH_LIMITS, issueKey, sleep, type Timed, timedFetch } from './helpers.js';
+import { eventually, HIGH_LIMITS, issueKey, type Timed, timedFetch } from './helpers.js';
 
 const END_DATE = '2025-06-15';
-const RATE_LIMIT_TIMEOUT_MS = 50;
+/**
+ * The store's deadline. Production uses 50 ms; here the server, the load and the Redis client share one
+ * busy test worker, where a healthy round trip can take longer than 50 ms now and then (and would then
+ * count as an outage), so the deadline is 200 ms. A hung Redis still has to be cut off by it.
+ */
+const RATE_LIMIT_TIMEOUT_MS = 200;
 /** Upper bound for any request while Redis is dead or hung: the store timeout plus a generous margin. */
-const MAX_REQUEST_MS = RATE_LIMIT_TIMEOUT_MS + 1_450;
+const MAX_REQUEST_MS = RATE_LIMIT_TIMEOUT_MS + 1_300;
 const WORKERS = 6;
 
 /** Strict phases are asserted in full; the transitions between them only for status < 500 and latency. */
@@ -97,27 +102,37 @@ describe('Redis rate-limit store fails mid-load (real HTTP server, throwaway red
         body: JSON.stringify({ query: 'probe' }),
       }).then((probe) => (probe.status === 200 ? probe : undefined));
 
+    /** Stays in the current phase until it has `count` clean samples of each route (bounded in time). */
+    const collect = (wanted: Phase, count: number) =>
+      eventually(async () => {
+        const clean = inPhase(wanted);
+        const enough = (['insights', 'rag'] as const).every(
+          (route) => clean.filter((sample) => sample.route === route).length >= count,
+        );
+        return enough ? true : undefined;
+      }, 15_000);
+
     let readinessDuringOutage: Timed | undefined;
     try {
-      await sleep(1_000);
+      await collect('before', 15);
       phase = 'killing';
       await redis.kill();
       phase = 'killed';
-      await sleep(1_500);
+      await collect('killed', 15);
       readinessDuringOutage = await timedFetch(`${server.url}/health/ready`);
       phase = 'restarting';
       redis = await startThrowawayRedis(redis.port);
       await eventually(ragUp, 10_000);
       phase = 'restarted';
-      await sleep(500);
+      await collect('restarted', 10);
       phase = 'paused';
       redis.pause();
-      await sleep(1_500);
+      await collect('paused', 10);
       phase = 'resuming';
       redis.resume();
       await eventually(ragUp, 10_000);
       phase = 'resumed';
-      await sleep(1_000);
+      await collect('resumed', 10);
     } finally {
       running = false;
       redis.resume();
