@@ -92,14 +92,7 @@ export function handleNotFound(c: Context<AppEnv>): Response {
   );
 }
 
-const CONNECTION_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOENT',
-]);
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 
 /** True for a failure to reach Postgres (refused, reset, pool connect timeout, server shutting down). */
 function isConnectionFailure(error: unknown, code: unknown): boolean {
@@ -109,6 +102,7 @@ function isConnectionFailure(error: unknown, code: unknown): boolean {
   ) {
     return true;
   }
+  if (code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect') return true;
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
     message,

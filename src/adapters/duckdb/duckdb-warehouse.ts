@@ -71,10 +71,12 @@ export class DuckDbWarehouse implements Warehouse {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const connection = await this.acquire(timeoutMs);
     let timedOut = false;
+    let repeat: NodeJS.Timeout | undefined;
     const remaining = Math.max(1, timeoutMs - (performance.now() - started));
     const timer = setTimeout(() => {
       timedOut = true;
       connection.interrupt();
+      repeat = setInterval(() => connection.interrupt(), 50);
     }, remaining);
     try {
       const reader = await connection.runAndReadAll(sql, [...params]);
@@ -90,6 +92,7 @@ export class DuckDbWarehouse implements Warehouse {
       });
     } finally {
       clearTimeout(timer);
+      clearInterval(repeat);
       this.release(connection);
     }
   }

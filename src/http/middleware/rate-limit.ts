@@ -53,10 +53,10 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
         { headers: degraded ? { 'Retry-After': String(decision.retryAfterSeconds) } : { ...headers } },
       );
     }
-    await next();
     if (!degraded) {
       c.header('RateLimit-Policy', headers['RateLimit-Policy']);
       c.header('RateLimit', headers.RateLimit);
     }
+    await next();
   };
 }

@@ -30,16 +30,15 @@ const UploadSchema = z
       .max(500)
       .regex(/^[A-Za-z0-9][A-Za-z0-9 ._~:/@+-]*$/, 'must be a path-like identifier')
       .openapi({ example: 'runbooks/cmp-trip.md' }),
-    content: z
-      .string()
-      .max(2_000_000)
-      .optional()
-      .openapi({ description: 'Text content (Markdown, HTML, text, dashboard YAML/JSON).' }),
+    content: z.string().max(900_000).optional().openapi({
+      description:
+        'Text content (Markdown, HTML, text, dashboard YAML/JSON). The whole request must fit BODY_LIMIT_BYTES (1 MiB by default); larger files: `datalive ingest`.',
+    }),
     content_base64: z
       .string()
-      .max(8_000_000)
+      .max(1_000_000)
       .optional()
-      .openapi({ description: 'Binary content (PDF), base64.' }),
+      .openapi({ description: 'Binary content (PDF), base64; the request must fit BODY_LIMIT_BYTES.' }),
     format: z.enum(['markdown', 'html', 'text', 'pdf', 'dashboard']).optional(),
     type: z.enum(['runbook', 'dashboard']).optional(),
   })
