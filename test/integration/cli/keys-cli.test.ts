@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../src/cli/command.js';
 import { main } from '../../../src/cli/main.js';
 import { startServer } from '../../../src/server.js';
+import { captureIo } from '../../support/cli.js';
 import { testEnv } from '../../support/services.js';
-
-function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    interactive: false,
-    out: (line) => void stdout.push(line),
-    err: (line) => void stderr.push(line),
-  };
-}
 
 describe('datalive keys', () => {
   it('manages keys through the running embedded server, then directly once it has stopped', async () => {

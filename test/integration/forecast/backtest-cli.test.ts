@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse } from '../../../src/adapters/duckdb/duckdb-warehouse.js';
-import { type CliIo, UsageError } from '../../../src/cli/command.js';
+import { UsageError } from '../../../src/cli/command.js';
 import { backtestCommand } from '../../../src/cli/commands/backtest.js';
 import { loadConfig } from '../../../src/config.js';
 import { seedDemoData } from '../../../src/domain/demo/seed.js';
 import type { BacktestReport } from '../../../src/domain/forecast/index.js';
+import { captureIo } from '../../support/cli.js';
 import { tempDir, testEnv } from '../../support/services.js';
 
 const END_DATE = '2025-06-15';
@@ -16,18 +17,6 @@ interface BacktestJson {
   as_of: string;
   series: Array<{ id: string; days: number }>;
   report: BacktestReport;
-}
-
-function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    interactive: false,
-    out: (line) => void stdout.push(line),
-    err: (line) => void stderr.push(line),
-  };
 }
 
 /** Holds the DuckDB file lock from another process, as a running server does. */

@@ -3,23 +3,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../../src/adapters/duckdb/duckdb-warehouse.js';
-import type { CliIo } from '../../../src/cli/command.js';
 import { UsageError } from '../../../src/cli/command.js';
 import { loadCsvCommand } from '../../../src/cli/commands/load-csv.js';
 import { loadConfig } from '../../../src/config.js';
+import { captureIo } from '../../support/cli.js';
 import { tempDir, testEnv } from '../../support/services.js';
-
-function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    interactive: false,
-    out: (line) => void stdout.push(line),
-    err: (line) => void stderr.push(line),
-  };
-}
 
 const MAPPING = `
 table: production_daily
