@@ -1,17 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './http/context.js';
 import { handleError, handleNotFound, validationProblem } from './http/errors.js';
 import { recordCacheResults } from './http/metrics.js';
 import { accessLog, type RequestObserver } from './http/middleware/access-log.js';
 import { apiKeyAuth, requireScope } from './http/middleware/auth.js';
+import { limitRequestBody } from './http/middleware/body-limit.js';
 import { injectServices } from './http/middleware/inject-services.js';
 import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
+import { securityHeaders } from './http/middleware/security-headers.js';
 import { registerOpenApi } from './http/openapi-document.js';
-import { ProblemError, problemResponse } from './http/problem.js';
+import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,43 +33,47 @@ export interface AppOptions {
   observe?: RequestObserver;
 }
 
-/**
- * Builds the HTTP application: middleware in request order (request id → access log → security
- * headers / CORS / body limit → services), then the routes. Testable through `app.request`.
- */
-export function createApp(services: Services, options: AppOptions = {}) {
-  const { config } = services;
-  const app = new OpenAPIHono<AppEnv>({
+/** An OpenAPIHono app whose request-validation failures answer as problem+json. */
+export function createBareApp() {
+  return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return problemResponse(c, validationProblem(result.error, result.target));
     },
   });
+}
 
+/**
+ * The middleware every request passes before authentication, in order: request id → access log (with
+ * request metrics) → cache metrics → security headers → CORS → body limit → services.
+ */
+export function useCommonMiddleware(app: OpenAPIHono<AppEnv>, services: Services, options: AppOptions = {}) {
+  const { config, metrics } = services;
   app.use(requestId());
-  const { metrics } = services;
   const observe: RequestObserver = (sample) => {
     metrics.observeRequest(sample);
     options.observe?.(sample);
   };
   app.use(accessLog({ logger: services.logger, environment: config.env, observe }));
   app.use(recordCacheResults(metrics));
-  app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
+  app.use(securityHeaders());
   if (config.corsOrigins.length > 0) {
     app.use(
       cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'] }),
     );
   }
-  app.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: (c) =>
-        problemResponse(
-          c,
-          new ProblemError('payload_too_large', `The request body exceeds ${config.bodyLimitBytes} bytes.`),
-        ),
-    }),
-  );
+  app.use(limitRequestBody({ maxBytes: config.bodyLimitBytes }));
   app.use(injectServices(services));
+}
+
+/**
+ * Builds the HTTP application: middleware in request order (request id → access log → security
+ * headers / CORS / body limit → services), then the routes. Testable through `app.request`.
+ */
+export function createApp(services: Services, options: AppOptions = {}) {
+  const { config, metrics } = services;
+  const app = createBareApp();
+
+  useCommonMiddleware(app, services, options);
 
   const authenticate = apiKeyAuth({
     keys: services.keys,

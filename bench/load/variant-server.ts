@@ -3,9 +3,9 @@
  *
  * - `url`: `createApp(services)`, exactly what `npm start` serves (rate-limit store from the
  *   environment: in-process, or Redis when `REDIS_URL` is set);
- * - `bare_url`: the same middleware in the same order (request id, access log with metrics, cache
- *   metrics, security headers, body limit, services) and the same `/insights` and `/insights/daily` handlers, but no API-key
- *   authentication, scope check or rate limit: a fixed all-scopes principal is set instead.
+ * - `bare_url`: the same common middleware (`useCommonMiddleware`, shared with `createApp`) and the
+ *   same `/insights` and `/insights/daily` handlers, but no API-key authentication, scope check or
+ *   rate limit: a fixed all-scopes principal is set instead.
  *
  * Both run in this one process on the same services, so the ratio between them is the cost of the
  * auth + rate-limit middleware alone. Uses the build in `dist/` when present (as the server does).
@@ -14,26 +14,18 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from '../../src/http/context.js';
 
 const root = existsSync('dist/app.js') ? '../../dist/' : '../../src/';
 const load = <T>(module: string): Promise<T> => import(`${root}${module}`) as Promise<T>;
 
 const [
-  { createApp },
+  { createApp, createBareApp, useCommonMiddleware },
   { loadConfig },
   { createLogger },
   { buildServices },
-  { handleError, handleNotFound, validationProblem },
-  { ProblemError, problemResponse },
-  { accessLog },
-  { recordCacheResults },
-  { requestId },
-  { injectServices },
+  { handleError, handleNotFound },
   { catalogRoute },
   { dailyRoute },
   { SCOPES },
@@ -43,11 +35,6 @@ const [
   load<typeof import('../../src/logger.js')>('logger.js'),
   load<typeof import('../../src/services.js')>('services.js'),
   load<typeof import('../../src/http/errors.js')>('http/errors.js'),
-  load<typeof import('../../src/http/problem.js')>('http/problem.js'),
-  load<typeof import('../../src/http/middleware/access-log.js')>('http/middleware/access-log.js'),
-  load<typeof import('../../src/http/metrics.js')>('http/metrics.js'),
-  load<typeof import('../../src/http/middleware/request-id.js')>('http/middleware/request-id.js'),
-  load<typeof import('../../src/http/middleware/inject-services.js')>('http/middleware/inject-services.js'),
   load<typeof import('../../src/routes/insights/catalog.js')>('routes/insights/catalog.js'),
   load<typeof import('../../src/routes/insights/daily.js')>('routes/insights/daily.js'),
   load<typeof import('../../src/ports/key-store.js')>('ports/key-store.js'),
@@ -70,23 +57,8 @@ const fixedPrincipal: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-const bare = new OpenAPIHono<AppEnv>({
-  defaultHook: (result, c) => {
-    if (!result.success) return problemResponse(c, validationProblem(result.error, result.target));
-  },
-});
-bare.use(requestId());
-bare.use(accessLog({ logger, environment: config.env, observe: services.metrics.observeRequest }));
-bare.use(recordCacheResults(services.metrics));
-bare.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
-bare.use(
-  bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: (c) =>
-      problemResponse(c, new ProblemError('payload_too_large', 'The request body is too large.')),
-  }),
-);
-bare.use(injectServices(services));
+const bare = createBareApp();
+useCommonMiddleware(bare, services);
 bare.use('/insights', fixedPrincipal);
 bare.use('/insights/*', fixedPrincipal);
 bare.route('/', catalogRoute);

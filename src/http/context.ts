@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from 'pino';
 import type { Principal } from '../domain/keys/key-service.js';
 import type { Services } from '../services.js';
 
@@ -12,7 +11,6 @@ export interface WideEvent {
 export interface AppVariables {
   requestId: string;
   services: Services;
-  logger: Logger;
   event: WideEvent;
   /** The verified caller; set by the auth middleware on authenticated routes. */
   principal: Principal;

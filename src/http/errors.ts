@@ -77,7 +77,10 @@ export function toProblem(error: unknown): ProblemError {
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const problem = toProblem(error);
   if (problem.status >= 500) {
-    c.get('logger')?.error({ err: problem.cause ?? error, code: problem.code }, 'request failed');
+    c.get('services')?.logger.error(
+      { err: problem.cause ?? error, code: problem.code, request_id: c.get('requestId') },
+      'request failed',
+    );
   }
   const event = c.get('event');
   if (event) event.error_code = problem.code;

@@ -64,7 +64,7 @@ const startedAt = Date.now();
 /** `/health` and `/health/ready`. */
 export const healthRoutes = new OpenAPIHono<AppEnv>()
   .openapi(liveness, async (c) => {
-    const { services } = c.var;
+    const services = c.get('services');
     const deep = c.req.valid('query').deep;
     if (deep === '1' || deep === 'true') {
       const report = await checkReadiness(services.dependencies);
@@ -81,7 +81,7 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
     );
   })
   .openapi(readiness, async (c) => {
-    const report = await checkReadiness(c.var.services.dependencies);
+    const report = await checkReadiness(c.get('services').dependencies);
     c.header('Cache-Control', 'no-store');
     return c.json(report, report.status === 'not_ready' ? 503 : 200);
   });

@@ -28,7 +28,6 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
   return async function accessLogMiddleware(c, next) {
     const started = performance.now();
     c.set('event', {});
-    c.set('logger', logger.child({ request_id: c.get('requestId') }));
     try {
       await next();
     } finally {

@@ -94,7 +94,7 @@ const missing = (id: string) => new ProblemError('not_found', `No API key ${id} 
 export const adminKeyRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createKey, async (c) => {
     const body = c.req.valid('json');
-    const created = await c.var.services.keys.create({
+    const created = await c.get('services').keys.create({
       name: body.name,
       scopes: body.scopes,
       rateTier: body.rate_tier,
@@ -103,28 +103,28 @@ export const adminKeyRoutes = new OpenAPIHono<AppEnv>()
     });
     c.header('Cache-Control', 'no-store');
     return c.json(
-      { key: toApiKeyView(created.record, c.var.services.keys.currentTime()), api_key: created.plaintext },
+      { key: toApiKeyView(created.record, c.get('services').keys.currentTime()), api_key: created.plaintext },
       201,
     );
   })
   .openapi(listKeys, async (c) => {
-    const records = await c.var.services.keys.list();
+    const records = await c.get('services').keys.list();
     return c.json(
-      { data: records.map((record) => toApiKeyView(record, c.var.services.keys.currentTime())) },
+      { data: records.map((record) => toApiKeyView(record, c.get('services').keys.currentTime())) },
       200,
     );
   })
   .openapi(getKey, async (c) => {
     const { id } = c.req.valid('param');
-    const record = await c.var.services.keys.get(id);
+    const record = await c.get('services').keys.get(id);
     if (!record) throw missing(id);
-    return c.json(toApiKeyView(record, c.var.services.keys.currentTime()), 200);
+    return c.json(toApiKeyView(record, c.get('services').keys.currentTime()), 200);
   })
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid('param');
-    const record = await c.var.services.keys.revoke(id);
+    const record = await c.get('services').keys.revoke(id);
     if (!record) throw missing(id);
-    return c.json(toApiKeyView(record, c.var.services.keys.currentTime()), 200);
+    return c.json(toApiKeyView(record, c.get('services').keys.currentTime()), 200);
   })
   .openapi(rotateKey, async (c) => {
     const { id } = c.req.valid('param');
@@ -132,11 +132,11 @@ export const adminKeyRoutes = new OpenAPIHono<AppEnv>()
     const parsed = RotateBodySchema.safeParse(text.trim() === '' ? {} : JSON.parse(text));
     if (!parsed.success)
       throw new ProblemError('invalid_request', parsed.error.issues[0]?.message ?? 'invalid body');
-    const created = await c.var.services.keys.rotate(id, parsed.data.grace_hours * 3_600_000);
+    const created = await c.get('services').keys.rotate(id, parsed.data.grace_hours * 3_600_000);
     if (!created) throw missing(id);
     c.header('Cache-Control', 'no-store');
     return c.json(
-      { key: toApiKeyView(created.record, c.var.services.keys.currentTime()), api_key: created.plaintext },
+      { key: toApiKeyView(created.record, c.get('services').keys.currentTime()), api_key: created.plaintext },
       201,
     );
   });

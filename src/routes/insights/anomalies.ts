@@ -101,10 +101,10 @@ const isOffset = (value: unknown): value is number =>
 /** `GET /insights/anomalies`. */
 export const anomaliesRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
-  const { insights } = c.var.services;
+  const { insights } = c.get('services');
   const fingerprint = queryFingerprint(c);
   const offset = decodeCursor(query.cursor, fingerprint, isOffset) ?? 0;
-  const filters = await insights.resolveFilters(query, c.var.principal.siteAllowlist, {
+  const filters = await insights.resolveFilters(query, c.get('principal').siteAllowlist, {
     range: 'last_30_days',
   });
   const result = await insights.anomalies(filters, query.sensitivity);

@@ -54,9 +54,9 @@ const route = createRoute({
 
 /** `GET /insights`. */
 export const catalogRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
-  const { insights } = c.var.services;
+  const { insights } = c.get('services');
   const catalog = await insights.catalog();
-  const allowed = c.var.principal.siteAllowlist;
+  const allowed = c.get('principal').siteAllowlist;
   const sites = allowed ? catalog.sites.filter((site) => allowed.includes(site.id)) : catalog.sites;
   const assets = allowed ? catalog.assets.filter((asset) => allowed.includes(asset.site_id)) : catalog.assets;
   const cached = notModified(

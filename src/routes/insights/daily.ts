@@ -51,10 +51,12 @@ const isCursor = (value: unknown): value is DailyCursor =>
 /** `GET /insights/daily`. */
 export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
-  const { insights } = c.var.services;
+  const { insights } = c.get('services');
   const fingerprint = queryFingerprint(c);
   const after = decodeCursor(query.cursor, fingerprint, isCursor);
-  const filters = await insights.resolveFilters(query, c.var.principal.siteAllowlist, { range: 'last_day' });
+  const filters = await insights.resolveFilters(query, c.get('principal').siteAllowlist, {
+    range: 'last_day',
+  });
   const result = await insights.daily(filters, { limit: query.limit, after });
   c.get('event').cache_hit = result.cacheHit;
   const cached = notModified(c, `${result.etag.slice(0, -1)}-${query.format}"`);

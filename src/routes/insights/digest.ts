@@ -55,8 +55,8 @@ const route = createRoute({
 /** `GET /insights/digest`. */
 export const digestRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
-  const { insights } = c.var.services;
-  const filters = await insights.resolveFilters(query, c.var.principal.siteAllowlist, {
+  const { insights } = c.get('services');
+  const filters = await insights.resolveFilters(query, c.get('principal').siteAllowlist, {
     range: 'last_day',
     defaultProduct: true,
   });

@@ -116,8 +116,8 @@ const route = createRoute({
 /** `GET /insights/forecast`. */
 export const forecastRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
-  const { forecasts } = c.var.services;
-  const filters = await forecasts.resolveScope(query, c.var.principal.siteAllowlist);
+  const { forecasts } = c.get('services');
+  const filters = await forecasts.resolveScope(query, c.get('principal').siteAllowlist);
   const result = await forecasts.forecast({
     filters,
     horizon: query.horizon,

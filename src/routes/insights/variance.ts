@@ -86,8 +86,8 @@ const route = createRoute({
 /** `GET /insights/variance`. */
 export const varianceRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
-  const { insights } = c.var.services;
-  const filters = await insights.resolveFilters(query, c.var.principal.siteAllowlist, {
+  const { insights } = c.get('services');
+  const filters = await insights.resolveFilters(query, c.get('principal').siteAllowlist, {
     range: 'last_30_days',
     defaultProduct: query.by !== 'product',
   });

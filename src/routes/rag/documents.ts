@@ -120,7 +120,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
   .openapi(uploadRoute, async (c) => {
     const body = c.req.valid('json');
     const content = body.content ?? Buffer.from(body.content_base64 ?? '', 'base64');
-    const { document, status } = await c.var.services.rag.ingestContent({
+    const { document, status } = await c.get('services').rag.ingestContent({
       uri: body.uri,
       path: body.uri,
       content,
@@ -134,10 +134,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     const query = c.req.valid('query');
     const fingerprint = queryFingerprint(c);
     const after = decodeCursor(query.cursor, fingerprint, isUri);
-    const page = await c.var.services.rag.listDocuments({
+    const page = await c.get('services').rag.listDocuments({
       limit: query.limit,
       afterUri: after,
-      allowedSites: c.var.principal.siteAllowlist,
+      allowedSites: c.get('principal').siteAllowlist,
     });
     const last = page.documents.at(-1);
     return c.json(
@@ -150,7 +150,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await c.var.services.rag.deleteDocument(id))) {
+    if (!(await c.get('services').rag.deleteDocument(id))) {
       throw new ProblemError('not_found', `No document ${id} in this environment.`);
     }
     return c.body(null, 204);

@@ -143,14 +143,14 @@ const route = createRoute({
 /** `POST /rag/explain`. */
 export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const body = c.req.valid('json');
-  const principal = c.var.principal;
+  const principal = c.get('principal');
   const allowed = principal.siteAllowlist;
   const forbidden = allowed && body.filters?.site?.find((site) => !allowed.includes(site));
   if (forbidden)
     throw new ProblemError('site_forbidden', `This key may not read site ${forbidden}.`, {
       param: 'filters.site',
     });
-  const { explain, insights } = c.var.services;
+  const { explain, insights } = c.get('services');
   if (body.filters) {
     await insights.resolveFilters(
       {

@@ -37,14 +37,14 @@ const route = createRoute({
 /** `POST /rag/search`. */
 export const searchRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const body = c.req.valid('json');
-  const allowed = c.var.principal.siteAllowlist;
+  const allowed = c.get('principal').siteAllowlist;
   const forbidden = allowed && body.filters?.site?.find((site) => !allowed.includes(site));
   if (forbidden)
     throw new ProblemError('site_forbidden', `This key may not read site ${forbidden}.`, {
       param: 'filters.site',
     });
   const started = performance.now();
-  const results = await c.var.services.rag.search(
+  const results = await c.get('services').rag.search(
     body.query,
     {
       sites: body.filters?.site,

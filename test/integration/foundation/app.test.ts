@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_SECURITY_HEADERS } from '../../../src/http/middleware/security-headers.js';
 import type { Warehouse } from '../../../src/ports/warehouse.js';
+import { DOCS_CONTENT_SECURITY_POLICY } from '../../../src/routes/docs.js';
 import type { Services } from '../../../src/services.js';
 import { buildTestApp, openTestStores, type TestStores } from '../../support/services.js';
 
@@ -103,9 +105,31 @@ describe('app basics through app.request', () => {
     expect(await response.json()).toMatchObject({ code: 'invalid_parameter', param: 'deep' });
   });
 
-  it('sets security headers', async () => {
-    const response = await app.request('/health');
+  it('sets the API security headers on successes, problems and rejected bodies alike', async () => {
+    const responses = [
+      await app.request('/health'),
+      await app.request('/no-such-route'),
+      await app.request('/health?deep=maybe'),
+      await app.request('/insights'),
+      await app.request('/rag/search', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) },
+        body: '{}',
+      }),
+    ];
+    expect(responses.map((response) => response.status)).toEqual([200, 404, 400, 401, 413]);
+    for (const response of responses) {
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+        expect(response.headers.get(name), `${response.status} ${name}`).toBe(value);
+      }
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('lets the reference page replace the API content security policy with its own', async () => {
+    const response = await app.request('/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toBe(DOCS_CONTENT_SECURITY_POLICY);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('x-frame-options')).toBe('DENY');
   });
 });
