@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId, type Json } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  DuckDBTypeId,
+  type Json,
+} from '@duckdb/node-api';
 import {
   type SqlParam,
   type Warehouse,
@@ -19,6 +25,8 @@ export interface DuckDbWarehouseOptions {
   timeoutMs: number;
   /** Connections kept open for concurrent queries (DuckDB runs them in parallel). */
   connections?: number;
+  /** Prepared statements kept per connection, by SQL text (parsed and planned once). */
+  statementCacheSize?: number;
 }
 
 const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
@@ -40,12 +48,14 @@ export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb' as const;
   private readonly idle: DuckDBConnection[];
   private readonly waiters: Array<{ grant: (connection: DuckDBConnection) => void }> = [];
+  private readonly statements = new Map<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
   private closed = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     connections: DuckDBConnection[],
     private readonly timeoutMs: number,
+    private readonly statementCacheSize: number,
   ) {
     this.idle = connections;
   }
@@ -57,7 +67,12 @@ export class DuckDbWarehouse implements Warehouse {
     const connections = await Promise.all(
       Array.from({ length: options.connections ?? 4 }, () => instance.connect()),
     );
-    const warehouse = new DuckDbWarehouse(instance, connections, options.timeoutMs);
+    const warehouse = new DuckDbWarehouse(
+      instance,
+      connections,
+      options.timeoutMs,
+      options.statementCacheSize ?? 64,
+    );
     for (const statement of WAREHOUSE_DDL) await warehouse.execute(statement);
     return warehouse;
   }
@@ -79,12 +94,13 @@ export class DuckDbWarehouse implements Warehouse {
       repeat = setInterval(() => connection.interrupt(), 50);
     }, remaining);
     try {
-      const reader = await connection.runAndReadAll(sql, [...params]);
+      const reader = await this.prepared(connection, sql, params);
       const names = reader.columnNames();
       const types = reader.columnTypes().map((type) => type.typeId);
       const rows = reader.getRowsJson().map((values) => toRow<Row>(names, types, values));
       return { rows, queryId: randomUUID(), elapsedMs: performance.now() - started };
     } catch (error) {
+      this.forgetStatement(connection, sql);
       if (timedOut)
         throw new WarehouseError('timeout', `warehouse query exceeded ${timeoutMs} ms`, { cause: error });
       throw new WarehouseError('query', `warehouse query failed: ${(error as Error).message}`, {
@@ -100,6 +116,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** Runs a statement that returns no rows (DDL, inserts from trusted code). */
   async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
     const connection = await this.acquire();
+    this.forgetAllStatements();
     try {
       await connection.run(sql, [...params]);
     } finally {
@@ -110,6 +127,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** Runs `work` on one connection inside a transaction, rolling back on error. */
   async transaction<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const connection = await this.acquire();
+    this.forgetAllStatements();
     try {
       await connection.run('BEGIN TRANSACTION');
       try {
@@ -132,9 +150,53 @@ export class DuckDbWarehouse implements Warehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.forgetAllStatements();
     for (const connection of this.idle) connection.closeSync();
     this.idle.length = 0;
     this.instance.closeSync();
+  }
+
+  /**
+   * Runs `sql` through this connection's prepared statement for it, preparing it on first use (the
+   * statement is parsed and planned once; each call only binds and executes).
+   */
+  private async prepared(connection: DuckDBConnection, sql: string, params: readonly SqlParam[]) {
+    let cache = this.statements.get(connection);
+    if (!cache) {
+      cache = new Map();
+      this.statements.set(connection, cache);
+    }
+    let statement = cache.get(sql);
+    if (statement) {
+      cache.delete(sql);
+    } else {
+      statement = await connection.prepare(sql);
+      while (cache.size >= this.statementCacheSize) {
+        const [oldest, evicted] = cache.entries().next().value as [string, DuckDBPreparedStatement];
+        cache.delete(oldest);
+        evicted.destroySync();
+      }
+    }
+    cache.set(sql, statement);
+    statement.clearBindings();
+    if (params.length > 0) statement.bind([...params]);
+    return statement.runAndReadAll();
+  }
+
+  private forgetStatement(connection: DuckDBConnection, sql: string): void {
+    const cache = this.statements.get(connection);
+    const statement = cache?.get(sql);
+    if (!cache || !statement) return;
+    cache.delete(sql);
+    statement.destroySync();
+  }
+
+  /** Drops every prepared statement (after writes and DDL, so no plan outlives a schema change). */
+  private forgetAllStatements(): void {
+    for (const cache of this.statements.values()) {
+      for (const statement of cache.values()) statement.destroySync();
+      cache.clear();
+    }
   }
 
   /** Takes a free connection, waiting at most `timeoutMs` (the wait counts against the statement timeout). */

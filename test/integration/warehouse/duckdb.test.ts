@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../../src/adapters/duckdb/duckdb-warehouse.js';
+import { WarehouseError } from '../../../src/ports/warehouse.js';
+
+describe('DuckDB warehouse adapter: prepared statements reused per connection', () => {
+  let warehouse: DuckDbWarehouse;
+
+  beforeAll(async () => {
+    warehouse = await openDuckDbWarehouse({
+      path: ':memory:',
+      timeoutMs: 5_000,
+      connections: 2,
+      statementCacheSize: 2,
+    });
+    await warehouse.execute('CREATE TABLE scratch (id INTEGER, label VARCHAR)');
+    await warehouse.execute("INSERT INTO scratch VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+  });
+
+  const labelOf = 'SELECT label FROM scratch WHERE id = ?';
+
+  it('binds new parameters to a statement it has already prepared, on every connection', async () => {
+    const answers = await Promise.all(
+      [1, 2, 3, 1, 2, 3, 3, 2, 1].map(async (id) => (await warehouse.query(labelOf, [id])).rows[0]?.label),
+    );
+    expect(answers).toEqual(['one', 'two', 'three', 'one', 'two', 'three', 'three', 'two', 'one']);
+    const none = await warehouse.query(labelOf, [42]);
+    expect(none.rows).toEqual([]);
+  });
+
+  it('keeps answering correctly when more statement shapes are used than it caches', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      expect((await warehouse.query(labelOf, [2])).rows).toEqual([{ label: 'two' }]);
+      expect((await warehouse.query('SELECT count(*) AS n FROM scratch WHERE id > ?', [1])).rows).toEqual([
+        { n: 2 },
+      ]);
+      expect((await warehouse.query('SELECT max(id) AS top FROM scratch', [])).rows).toEqual([{ top: 3 }]);
+    }
+  });
+
+  it('sees a changed table after DDL instead of a stale plan', async () => {
+    const everything = 'SELECT * FROM scratch WHERE id = ?';
+    expect((await warehouse.query(everything, [1])).rows).toEqual([{ id: 1, label: 'one' }]);
+    await warehouse.execute('ALTER TABLE scratch ADD COLUMN note VARCHAR');
+    await warehouse.execute("UPDATE scratch SET note = 'first' WHERE id = 1");
+    expect((await warehouse.query(everything, [1])).rows).toEqual([{ id: 1, label: 'one', note: 'first' }]);
+  });
+
+  it('reports a failing statement and answers the next one', async () => {
+    const failing = 'SELECT CAST(label AS INTEGER) AS n FROM scratch WHERE id = ?';
+    await expect(warehouse.query(failing, [1])).rejects.toBeInstanceOf(WarehouseError);
+    await expect(warehouse.query(failing, [1])).rejects.toThrow(/warehouse query failed/);
+    expect((await warehouse.query(labelOf, [3])).rows).toEqual([{ label: 'three' }]);
+  });
+});
