@@ -61,6 +61,9 @@ const vectorLiteral = (values: readonly number[]): string =>
   `[${values.map((value) => Number(value.toFixed(7))).join(',')}]`;
 const TEXT_CONFIGS: Record<string, string> = { en: 'english', es: 'spanish' };
 const INSERT_BATCH = 50;
+/** Chunks a term may match and still select full-text candidates (above it, the term only ranks). */
+export const COMMON_TERM_ROWS = 1_000;
+const TERM_STATISTICS_TTL_MS = 60_000;
 
 interface DocumentRow {
   id: string;
@@ -122,19 +125,30 @@ const toHit = (row: HitRow): ChunkHit => ({
   score: Number(row.score),
 });
 
+/** Options of {@link PgRagRepository}. */
+export interface PgRagRepositoryOptions {
+  /** Chunks a term may match and still select full-text candidates; {@link COMMON_TERM_ROWS} by default. */
+  commonTermRows?: number;
+}
+
 /**
  * The per-environment RAG index in Postgres + pgvector. The schema (`rag_dev`, `rag_qa`, `rag_prod`) is
  * fixed by configuration and validated here; every value from a request travels as a bind parameter.
  */
 export class PgRagRepository {
   private readonly schema: string;
+  private termRowCache: { loadedAt: number; rows: ReadonlyMap<string, number> } | undefined;
+
+  private readonly commonTermRows: number;
 
   constructor(
     private readonly pool: pg.Pool,
     schema: string,
+    options: PgRagRepositoryOptions = {},
   ) {
     if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid RAG schema name ${schema}`);
     this.schema = schema;
+    this.commonTermRows = options.commonTermRows ?? COMMON_TERM_ROWS;
   }
 
   async indexMeta(): Promise<IndexMeta> {
@@ -292,6 +306,7 @@ export class PgRagRepository {
   async analyze(): Promise<void> {
     await this.pool.query(`ANALYZE ${this.schema}.chunks`);
     await this.pool.query(`ANALYZE ${this.schema}.documents`);
+    this.termRowCache = undefined;
   }
 
   async deleteDocument(id: string): Promise<boolean> {
@@ -342,23 +357,83 @@ export class PgRagRepository {
   }
 
   /**
-   * Full-text matches: the 'simple' configuration keeps codes and numbers whole (P-101A, 250.859) and
-   * selects rows through its GIN index; the chunk's language configuration (stemmed) adds to the rank.
-   * Terms are OR-ed and ranked by cover density.
+   * Full-text matches. The 'simple' configuration keeps codes and numbers whole (P-101A, 250.859);
+   * the chunk's language configuration (stemmed) adds to the rank. All terms are OR-ed and ranked by
+   * cover density, but rows are selected through the GIN index by the selective terms only (see
+   * {@link selectiveTerms}): a word found in a large share of the chunks would pull thousands of rows
+   * into the ranking and tells little about any of them.
    */
   async textSearch(terms: readonly string[], limit: number, filters: ChunkFilters): Promise<ChunkHit[]> {
     if (terms.length === 0) return [];
-    const query = terms.join(' | ');
-    const { where, params } = this.filterSql(filters, 2);
-    const { rows } = await this.pool.query<HitRow>(
-      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
-              ts_rank_cd(c.tsv_simple, to_tsquery('simple', $1)) * 2 + ts_rank_cd(c.tsv_language, to_tsquery(c.text_config, $1)) AS score
-       FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
-       WHERE c.tsv_simple @@ to_tsquery('simple', $1) AND ${where}
-       ORDER BY score DESC, c.id LIMIT $2`,
-      [query, limit, ...params],
+    const selecting = await this.selectiveTerms(terms);
+    const { where, params } = this.filterSql(filters, 3);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query<HitRow>(
+        `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, c.score
+         FROM (
+           SELECT c.id, c.document_id, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
+                  ts_rank_cd(c.tsv_simple, to_tsquery('simple', $1)) * 2
+                  + ts_rank_cd(c.tsv_language, CASE c.text_config
+                      WHEN 'english'::regconfig THEN to_tsquery('english', $1)
+                      WHEN 'spanish'::regconfig THEN to_tsquery('spanish', $1)
+                      ELSE to_tsquery(c.text_config, $1) END) AS score
+           FROM ${this.schema}.chunks c
+           WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
+           ORDER BY score DESC, c.id LIMIT $3
+         ) c JOIN ${this.schema}.documents d ON d.id = c.document_id
+         ORDER BY c.score DESC, c.id`,
+        [terms.join(' | '), selecting.join(' | '), limit, ...params],
+      );
+      await client.query('COMMIT');
+      return rows.map(toHit);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * The terms that select full-text candidates: those the planner statistics of `tsv_simple`
+   * (refreshed by {@link analyze}) expect in at most `commonTermRows` chunks. When every term is that
+   * common, all of them select.
+   */
+  async selectiveTerms(terms: readonly string[]): Promise<readonly string[]> {
+    const rowsByTerm = await this.termRowEstimates();
+    const selective = terms.filter(
+      (term) => (rowsByTerm.get(term.replace(/'/g, '')) ?? 0) <= this.commonTermRows,
     );
-    return rows.map(toHit);
+    return selective.length > 0 ? selective : terms;
+  }
+
+  private async termRowEstimates(): Promise<ReadonlyMap<string, number>> {
+    const cached = this.termRowCache;
+    if (cached && Date.now() - cached.loadedAt < TERM_STATISTICS_TTL_MS) return cached.rows;
+    const { rows } = await this.pool.query<{
+      lexemes: string[] | null;
+      shares: number[] | null;
+      chunks: number;
+    }>(
+      `SELECT s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs::text::float4[] AS shares,
+              c.reltuples AS chunks
+       FROM pg_stats s
+       JOIN pg_namespace n ON n.nspname = s.schemaname
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+       WHERE s.schemaname = $1 AND s.tablename = 'chunks' AND s.attname = 'tsv_simple'`,
+      [this.schema],
+    );
+    const estimates = new Map<string, number>();
+    const row = rows[0];
+    row?.lexemes?.forEach((lexeme, index) => {
+      const share = row.shares?.[index];
+      if (share !== undefined) estimates.set(lexeme, share * Math.max(0, Number(row.chunks)));
+    });
+    this.termRowCache = { loadedAt: Date.now(), rows: estimates };
+    return estimates;
   }
 
   /** Every chunk's embedding input, for re-embedding. */

@@ -56,6 +56,26 @@ describe('RAG index on PGlite + pgvector', () => {
     expect(second).toMatchObject({ added: 0, updated: 0, unchanged: 58, chunks: 0 });
   });
 
+  it('selects full-text candidates by the selective terms only, and still ranks by every term', async () => {
+    const strict = new PgRagRepository(stores.db.pool, 'rag_dev', { commonTermRows: 100 });
+    expect(await strict.selectiveTerms(['the', 'etcdnoleader'])).toEqual(['etcdnoleader']);
+    expect(await strict.selectiveTerms(['the', 'and'])).toEqual(['the', 'and']);
+    const selective = await strict.textSearch(['the', 'etcdnoleader'], 40, { allowedSites: null });
+    expect(selective.length).toBeGreaterThan(0);
+    const searchable = (hit: (typeof selective)[number]) =>
+      [hit.title, ...hit.headingPath, hit.text].join(' ').toLowerCase();
+    for (const hit of selective) expect(searchable(hit)).toContain('etcdnoleader');
+    const everything = await new PgRagRepository(stores.db.pool, 'rag_dev').textSearch(
+      ['the', 'etcdnoleader'],
+      40,
+      { allowedSites: null },
+    );
+    expect(everything).toHaveLength(40);
+    expect(everything.some((hit) => !searchable(hit).includes('etcdnoleader'))).toBe(true);
+    const onlyRare = await strict.textSearch(['etcdnoleader'], 40, { allowedSites: null });
+    expect(selective.map((hit) => hit.chunkId).sort()).toEqual(onlyRare.map((hit) => hit.chunkId).sort());
+  });
+
   it('never returns dev documents to a prod search on the same database', async () => {
     const inDev = await dev.search('etcd cluster has no leader', { allowedSites: null }, 5);
     expect(inDev.length).toBeGreaterThan(0);
