@@ -89,16 +89,23 @@ export function createApp(services: Services, options: AppOptions = {}) {
     });
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
-  app.use('/insights', authenticate, requireScope('insights:read'), limit('insights'));
   app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
   app.use('/metrics', authenticate, requireScope('admin'), limit('admin'));
   app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
   app.use('/rag/explain', authenticate, requireScope('rag:explain'), limit('rag'));
-  app.use('/rag/documents', authenticate, limit('rag'));
   app.use('/rag/documents/*', authenticate, limit('rag'));
-  app.on('GET', ['/rag/documents', '/rag/documents/*'], requireScope('rag:explain'));
-  app.on(['POST', 'DELETE'], ['/rag/documents', '/rag/documents/*'], requireScope('rag:write'));
+  app.on('GET', '/rag/documents/*', requireScope('rag:explain'));
+  app.on(['POST', 'DELETE'], '/rag/documents/*', requireScope('rag:write'));
 
+  registerRoutes(app, services);
+  return app;
+}
+
+/**
+ * Mounts every route, the OpenAPI document and the not-found / error handlers. Authentication is wired
+ * by {@link createApp} before this; the load bench mounts the same routes without it.
+ */
+export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', healthRoutes);
   app.route('/', adminKeyRoutes);
   app.route('/', catalogRoute);
@@ -110,13 +117,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', searchRoute);
   app.route('/', explainRoute);
   app.route('/', documentRoutes);
-  app.route('/', metricsRoute(metrics));
+  app.route('/', metricsRoute(services.metrics));
   app.route('/', docsRoutes);
-  registerOpenApi(app, { version: services.version, env: config.env });
+  registerOpenApi(app, { version: services.version, env: services.config.env });
 
   app.notFound(handleNotFound);
   app.onError(handleError);
-  return app;
 }
 
 /** The application type, for typed clients in tests. */

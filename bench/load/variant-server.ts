@@ -4,8 +4,8 @@
  * - `url`: `createApp(services)`, exactly what `npm start` serves (rate-limit store from the
  *   environment: in-process, or Redis when `REDIS_URL` is set);
  * - `bare_url`: the same common middleware (`useCommonMiddleware`, shared with `createApp`) and the
- *   same `/insights` and `/insights/daily` handlers, but no API-key authentication, scope check or
- *   rate limit: a fixed all-scopes principal is set instead.
+ *   same routes (`registerRoutes`), but no API-key authentication, scope check or rate limit: a fixed
+ *   all-scopes principal is set on `/insights/*` instead.
  *
  * Both run in this one process on the same services, so the ratio between them is the cost of the
  * auth + rate-limit middleware alone. Uses the build in `dist/` when present (as the server does).
@@ -21,22 +21,16 @@ const root = existsSync('dist/app.js') ? '../../dist/' : '../../src/';
 const load = <T>(module: string): Promise<T> => import(`${root}${module}`) as Promise<T>;
 
 const [
-  { createApp, createBareApp, useCommonMiddleware },
+  { createApp, createBareApp, registerRoutes, useCommonMiddleware },
   { loadConfig },
   { createLogger },
   { buildServices },
-  { handleError, handleNotFound },
-  { catalogRoute },
-  { dailyRoute },
   { SCOPES },
 ] = await Promise.all([
   load<typeof import('../../src/app.js')>('app.js'),
   load<typeof import('../../src/config.js')>('config.js'),
   load<typeof import('../../src/logger.js')>('logger.js'),
   load<typeof import('../../src/services.js')>('services.js'),
-  load<typeof import('../../src/http/errors.js')>('http/errors.js'),
-  load<typeof import('../../src/routes/insights/catalog.js')>('routes/insights/catalog.js'),
-  load<typeof import('../../src/routes/insights/daily.js')>('routes/insights/daily.js'),
   load<typeof import('../../src/ports/key-store.js')>('ports/key-store.js'),
 ]);
 
@@ -59,12 +53,8 @@ const fixedPrincipal: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 const bare = createBareApp();
 useCommonMiddleware(bare, services);
-bare.use('/insights', fixedPrincipal);
 bare.use('/insights/*', fixedPrincipal);
-bare.route('/', catalogRoute);
-bare.route('/', dailyRoute);
-bare.notFound(handleNotFound);
-bare.onError(handleError);
+registerRoutes(bare, services);
 
 const full = createApp(services);
 

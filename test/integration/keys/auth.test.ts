@@ -176,6 +176,32 @@ describe('rate limits over HTTP', () => {
 
   const overrides = JSON.stringify({ standard: { admin: { limit: 50, periodSeconds: 60 } } });
 
+  it.each([
+    ['/insights', 'insights', ['insights:read']],
+    ['/admin/keys', 'admin', ['admin']],
+    ['/rag/documents', 'rag', ['rag:explain']],
+  ] as const)(
+    'charges one request to %s exactly once against its budget',
+    async (path, rateClass, scopes) => {
+      const budget = JSON.stringify({ standard: { [rateClass]: { limit: 5, periodSeconds: 60 } } });
+      const { app, services } = await buildTestApp(stores, { RATE_LIMIT_OVERRIDES: budget });
+      try {
+        const key = (await services.keys.create({ name: 'once', scopes: [...scopes] })).plaintext;
+        const statuses: number[] = [];
+        const remaining: string[] = [];
+        for (let attempt = 0; attempt < 6; attempt += 1) {
+          const response = await app.request(path, { headers: { 'X-API-Key': key } });
+          statuses.push(response.status);
+          remaining.push(response.headers.get('ratelimit')?.match(/;r=(\d+)/)?.[1] ?? '-');
+        }
+        expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+        expect(remaining).toEqual(['4', '3', '2', '1', '0', '0']);
+      } finally {
+        await services.close();
+      }
+    },
+  );
+
   it('shares one budget across two app instances through Redis: 200 concurrent → exactly 50 admitted', async () => {
     const prefix = `datalive-test:${randomUUID()}:`;
     const storeA = createRedisRateLimitStore({
