@@ -67,11 +67,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({
+  const requestTally = new Tally<'method' | 'route' | 'status'>();
+  new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests by method, matched route pattern and status.',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
+    collect() {
+      requestTally.flushInto(this);
+    },
   });
   const requestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -80,11 +84,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
     buckets: REQUEST_BUCKETS,
     registers: [registry],
   });
-  const rateLimitDecisions = new Counter({
+  const decisionTally = new Tally<'class' | 'outcome'>();
+  new Counter({
     name: 'rate_limit_decisions_total',
     help: 'Rate-limit decisions by route class and outcome (degraded = decided without the store).',
     labelNames: ['class', 'outcome'] as const,
     registers: [registry],
+    collect() {
+      decisionTally.flushInto(this);
+    },
   });
   const rateLimitStoreErrors = new Counter({
     name: 'rate_limit_store_errors_total',
@@ -161,11 +169,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
         route: routeLabel(sample.route),
         status: String(Number.isInteger(sample.status) ? sample.status : 0),
       };
-      requests.inc(labels);
+      requestTally.add(`${labels.method} ${labels.route} ${labels.status}`, labels);
       requestDuration.observe(labels, nonNegative(sample.seconds));
     },
     rateLimitDecision(rateClass, outcome) {
-      rateLimitDecisions.inc({ class: rateClass, outcome });
+      decisionTally.add(`${rateClass} ${outcome}`, { class: rateClass, outcome });
     },
     rateLimitStoreError(rateClass) {
       rateLimitStoreErrors.inc({ class: rateClass });
@@ -265,4 +273,26 @@ export function instrumentLlm(llm: Llm, metrics: Metrics): Llm {
       }
     },
   };
+}
+
+/**
+ * Counts per label set in a plain map and hands the increments to a prom-client counter when it is
+ * scraped (from the counter's `collect`), so the request path pays a map lookup, not label hashing.
+ */
+class Tally<Label extends string> {
+  private readonly counts = new Map<string, { labels: Record<Label, string>; count: number }>();
+
+  add(key: string, labels: Record<Label, string>): void {
+    const entry = this.counts.get(key);
+    if (entry) entry.count += 1;
+    else this.counts.set(key, { labels, count: 1 });
+  }
+
+  flushInto(counter: Counter<Label>): void {
+    for (const entry of this.counts.values()) {
+      if (entry.count === 0) continue;
+      counter.inc(entry.labels, entry.count);
+      entry.count = 0;
+    }
+  }
 }

@@ -18,6 +18,8 @@ export interface RateDecision {
  * `decide` atomically checks and, when allowed, consumes one request from the bucket named `key`.
  */
 export interface RateLimitStore {
+  /** True when `decide` answers from process memory, without I/O: the limiter then sets no deadline. */
+  readonly inProcess?: boolean;
   decide(key: string, policy: RatePolicy, nowMs?: number): Promise<RateDecision>;
   /** Resolves when the store can serve decisions; rejects with a RateLimitStoreError otherwise. */
   ping(): Promise<void>;

@@ -19,6 +19,7 @@ const EVICTION_TARGET_RATIO = 0.9;
  * recently used live buckets (which then restart full: a bounded, documented leniency).
  */
 export class MemoryRateLimitStore implements RateLimitStore {
+  readonly inProcess = true;
   private readonly tats = new Map<string, number>();
   private readonly maxEntries: number;
   private closed = false;

@@ -58,7 +58,7 @@ export interface RateLimiter {
 const DEFAULT_TIMEOUT_MS = 50;
 
 /**
- * Wraps a store with a deadline and per-class fail-open/fail-closed behaviour. Buckets are keyed
+ * Wraps a store with a deadline (none for an in-process store, which cannot hang) and per-class fail-open/fail-closed behaviour. Buckets are keyed
  * `<rateClass>:<keyId>`, so each route class of a key has its own budget. A degraded `open` decision looks
  * like a fresh bucket; a degraded `closed` one is a denial with Retry-After 1 s. Callers may omit the
  * `RateLimit` header on degraded decisions, since the numbers are not real.
@@ -91,7 +91,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     async check(keyId, rateClass, policy) {
       gcraParameters(policy);
       try {
-        const decision = await withDeadline(options.store.decide(`${rateClass}:${keyId}`, policy), timeoutMs);
+        const pending = options.store.decide(`${rateClass}:${keyId}`, policy);
+        const decision = await (options.store.inProcess ? pending : withDeadline(pending, timeoutMs));
         reportSuccess();
         return { decision, degraded: false };
       } catch (error) {
