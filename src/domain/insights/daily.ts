@@ -53,7 +53,9 @@ interface FactRow extends Record<string, unknown> {
 
 /**
  * Reads one page of per date × asset × product rows, ordered by that key, with forecast P50, variance
- * against plan, uptime and the downtime events overlapping each row.
+ * against plan, uptime and the downtime events overlapping each row. The events of the whole remaining
+ * range are read in parallel with the facts (one round trip instead of two in a row); each row keeps
+ * only those overlapping its own day.
  */
 export async function readDailyPage(
   warehouse: Warehouse,
@@ -87,18 +89,16 @@ export async function readDailyPage(
     'ORDER BY p.date, p.asset_id, p.product_id',
     'LIMIT ?',
   ].join(' ');
-  const facts = await warehouse.query<FactRow>(sql, params);
+  const eventsFrom = options.after ? options.after[0] : filters.from;
+  const compiled = compileDowntimeEvents(model, { ...filters, from: eventsFrom });
+  const [facts, eventRows] = await Promise.all([
+    warehouse.query<FactRow>(sql, params),
+    warehouse.query<DowntimeEvent & Record<string, unknown>>(compiled.sql, compiled.params),
+  ]);
   const hasMore = facts.rows.length > options.limit;
   const pageRows = hasMore ? facts.rows.slice(0, options.limit) : facts.rows;
+  const events: DowntimeEvent[] = eventRows.rows;
 
-  let events: DowntimeEvent[] = [];
-  if (pageRows.length > 0) {
-    const first = pageRows[0] as FactRow;
-    const last = pageRows[pageRows.length - 1] as FactRow;
-    const compiled = compileDowntimeEvents(model, { ...filters, from: first.date, to: last.date });
-    events = (await warehouse.query<DowntimeEvent & Record<string, unknown>>(compiled.sql, compiled.params))
-      .rows;
-  }
   const eventsByAsset = new Map<string, DowntimeEvent[]>();
   for (const event of events) {
     const list = eventsByAsset.get(event.asset_id) ?? [];

@@ -65,6 +65,43 @@ describe('/insights on the demo data', () => {
     expect(body.dimensions.find((dimension) => dimension.name === 'site')?.members).toHaveLength(3);
   });
 
+  it('puts the compressor trip on its own daily rows, the same whether read in one page or many', async () => {
+    interface DailyBody {
+      data: Array<{
+        date: string;
+        asset_id: string;
+        product_id: string;
+        downtime_events: number;
+        cause_codes: string;
+        lost_volume: number;
+      }>;
+      links: { next: string | null };
+    }
+    const start = trip?.start_date as string;
+    const from = new Date(Date.parse(start) - 2 * 86_400_000).toISOString().slice(0, 10);
+    const to = new Date(Date.parse(start) + 2 * 86_400_000).toISOString().slice(0, 10);
+    const whole = await json<DailyBody>(`/insights/daily?from=${from}&to=${to}&site=SITE-B&limit=1000`);
+    expect(whole.links.next).toBeNull();
+    const tripRows = whole.data.filter((row) => row.cause_codes.split(';').includes('CMP-TRIP'));
+    expect(tripRows.length).toBeGreaterThan(0);
+    expect(tripRows.every((row) => row.downtime_events >= 1)).toBe(true);
+    expect(tripRows.some((row) => row.lost_volume > 0)).toBe(true);
+    expect(tripRows.some((row) => row.date === start)).toBe(true);
+    expect(
+      whole.data.filter((row) => row.date < start).some((row) => row.cause_codes.includes('CMP-TRIP')),
+    ).toBe(false);
+
+    const paged: DailyBody['data'] = [];
+    let next: string | null = `/insights/daily?from=${from}&to=${to}&site=SITE-B&limit=7`;
+    while (next) {
+      const url = new URL(next, 'http://localhost');
+      const page: DailyBody = await json<DailyBody>(`${url.pathname}${url.search}`);
+      paged.push(...page.data);
+      next = page.links.next;
+    }
+    expect(paged).toEqual(whole.data);
+  });
+
   it('shows the compressor trip in variance by cause, and Site B about 12 % under plan that day', async () => {
     expect(trip).toBeDefined();
     const date = trip?.start_date as string;
