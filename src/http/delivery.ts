@@ -48,6 +48,49 @@ export function decodeCursor<T>(
   });
 }
 
+const serializedOnce = new WeakMap<object, string>();
+
+/**
+ * JSON text of a value that is never changed once built (a cached insights result), serialised once
+ * and reused by every response that carries it.
+ */
+export function serializedOnceJson(value: object): string {
+  let text = serializedOnce.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    serializedOnce.set(value, text);
+  }
+  return text;
+}
+
+/**
+ * A `200 application/json` response `{data, meta, links}` whose `data` comes from
+ * {@link serializedOnceJson}: a cache hit pays for serialising `meta` and `links` only.
+ */
+export function listEnvelopeResponse(
+  c: Context<AppEnv>,
+  body: { data: object; meta: object; links: object },
+): Response {
+  c.header('Content-Type', 'application/json');
+  return c.body(
+    `{"data":${serializedOnceJson(body.data)},"meta":${JSON.stringify(body.meta)},"links":${JSON.stringify(body.links)}}`,
+    200,
+  );
+}
+
+/** Wraps `compute` so it runs at most once, on first call (for values only some requests need). */
+export function memoized<T>(compute: () => T): () => T {
+  let computed = false;
+  let value: T;
+  return () => {
+    if (!computed) {
+      value = compute();
+      computed = true;
+    }
+    return value;
+  };
+}
+
 /** Stable fingerprint of the query parameters that define a result set (paging parameters excluded). */
 export function queryFingerprint(
   c: Context<AppEnv>,

@@ -4,6 +4,7 @@ import {
   csvResponse,
   decodeCursor,
   encodeCursor,
+  memoized,
   nextLink,
   notModified,
   queryFingerprint,
@@ -102,8 +103,8 @@ const isOffset = (value: unknown): value is number =>
 export const anomaliesRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
   const { insights } = c.get('services');
-  const fingerprint = queryFingerprint(c);
-  const offset = decodeCursor(query.cursor, fingerprint, isOffset) ?? 0;
+  const fingerprint = memoized(() => queryFingerprint(c));
+  const offset = query.cursor ? (decodeCursor(query.cursor, fingerprint(), isOffset) ?? 0) : 0;
   const filters = await insights.resolveFilters(query, c.get('principal').siteAllowlist, {
     range: 'last_30_days',
   });
@@ -113,7 +114,7 @@ export const anomaliesRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c)
   if (cached) return cached;
   const all = result.value.anomalies;
   const page = all.slice(offset, offset + query.limit);
-  const next = offset + query.limit < all.length ? encodeCursor(offset + query.limit, fingerprint) : null;
+  const next = offset + query.limit < all.length ? encodeCursor(offset + query.limit, fingerprint()) : null;
   if (query.format === 'csv') {
     return csvResponse(
       c,

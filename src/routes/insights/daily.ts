@@ -5,6 +5,8 @@ import {
   csvResponse,
   decodeCursor,
   encodeCursor,
+  listEnvelopeResponse,
+  memoized,
   nextLink,
   notModified,
   queryFingerprint,
@@ -52,8 +54,8 @@ const isCursor = (value: unknown): value is DailyCursor =>
 export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const query = c.req.valid('query');
   const { insights } = c.get('services');
-  const fingerprint = queryFingerprint(c);
-  const after = decodeCursor(query.cursor, fingerprint, isCursor);
+  const fingerprint = memoized(() => queryFingerprint(c));
+  const after = query.cursor ? decodeCursor(query.cursor, fingerprint(), isCursor) : null;
   const filters = await insights.resolveFilters(query, c.get('principal').siteAllowlist, {
     range: 'last_day',
   });
@@ -63,18 +65,15 @@ export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => 
   if (cached) return cached;
   const page = result.value;
   if (query.format === 'csv') return csvResponse(c, 'daily', DAILY_COLUMNS, page.rows);
-  return c.json(
-    {
-      data: page.rows,
-      meta: {
-        as_of: result.asOf,
-        count: page.rows.length,
-        query_ids: [page.queryId],
-        cache_hit: result.cacheHit,
-        quality_flags: page.quality,
-      },
-      links: { next: nextLink(c, page.next ? encodeCursor(page.next, fingerprint) : null) },
+  return listEnvelopeResponse(c, {
+    data: page.rows,
+    meta: {
+      as_of: result.asOf,
+      count: page.rows.length,
+      query_ids: [page.queryId],
+      cache_hit: result.cacheHit,
+      quality_flags: page.quality,
     },
-    200,
-  );
+    links: { next: nextLink(c, page.next ? encodeCursor(page.next, fingerprint()) : null) },
+  } satisfies z.input<typeof DailyResponseSchema>);
 });
