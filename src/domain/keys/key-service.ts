@@ -139,17 +139,7 @@ export class KeyService {
       };
     }
     this.touch(record.id, now);
-    return {
-      ok: true,
-      principal: {
-        keyId: record.id,
-        name: record.name,
-        env: record.env,
-        scopes: record.scopes,
-        rateTier: record.rateTier,
-        siteAllowlist: record.siteAllowlist,
-      },
-    };
+    return { ok: true, principal: principalOf(record) };
   }
 
   list(): Promise<ApiKeyRecord[]> {
@@ -225,4 +215,23 @@ export class KeyService {
     if (this.lastTouched.size > 50_000) this.lastTouched.clear();
     this.store.touchLastUsed(id, new Date(now)).catch(() => this.lastTouched.delete(id));
   }
+}
+
+const principals = new WeakMap<ApiKeyRecord, Principal>();
+
+/** The principal of a key record, built once per record (records are replaced, never changed). */
+function principalOf(record: ApiKeyRecord): Principal {
+  let principal = principals.get(record);
+  if (!principal) {
+    principal = {
+      keyId: record.id,
+      name: record.name,
+      env: record.env,
+      scopes: record.scopes,
+      rateTier: record.rateTier,
+      siteAllowlist: record.siteAllowlist,
+    };
+    principals.set(record, principal);
+  }
+  return principal;
 }

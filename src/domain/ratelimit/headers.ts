@@ -23,10 +23,22 @@ export function structuredFieldString(value: string): string {
   return `"${value.replace(/[\\"]/g, (character) => `\\${character}`)}"`;
 }
 
+const quotedNames = new Map<string, string>();
+
+/** {@link structuredFieldString} of a policy name, computed once per name (names are route classes). */
+function quotedPolicyName(policyName: string): string {
+  let quoted = quotedNames.get(policyName);
+  if (quoted === undefined) {
+    quoted = structuredFieldString(policyName);
+    if (quotedNames.size < 64) quotedNames.set(policyName, quoted);
+  }
+  return quoted;
+}
+
 /** The `RateLimit-Policy` item for a policy: quota `q` requests per window `w` seconds. */
 export function formatRateLimitPolicy(policyName: string, policy: RatePolicy): string {
   const windowSeconds = Math.max(1, Math.ceil(policy.periodSeconds));
-  return `${structuredFieldString(policyName)};q=${policy.limit};w=${windowSeconds}`;
+  return `${quotedPolicyName(policyName)};q=${policy.limit};w=${windowSeconds}`;
 }
 
 /**
@@ -37,7 +49,7 @@ export function formatRateLimitPolicy(policyName: string, policy: RatePolicy): s
 export function formatRateLimit(policyName: string, decision: RateDecision): string {
   const remaining = decision.allowed ? decision.remaining : 0;
   const effectiveWindow = decision.allowed ? decision.resetSeconds : decision.retryAfterSeconds;
-  return `${structuredFieldString(policyName)};r=${Math.max(0, remaining)};t=${Math.max(0, effectiveWindow)}`;
+  return `${quotedPolicyName(policyName)};r=${Math.max(0, remaining)};t=${Math.max(0, effectiveWindow)}`;
 }
 
 /** All rate-limit response headers for one decision under one named policy. */

@@ -65,11 +65,9 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<AppEnv
       );
     }
 
-    const key = presentedKey(
-      c.req.header('authorization'),
-      c.req.header('x-api-key'),
-      c.req.query('api_key'),
-    );
+    const key =
+      presentedKey(c.req.header('authorization'), c.req.header('x-api-key'), undefined) ??
+      presentedKey(undefined, undefined, c.req.query('api_key'));
     if (!key) {
       throw new ProblemError(
         'missing_api_key',
