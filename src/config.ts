@@ -44,6 +44,7 @@ const schema = z.object({
   MIGRATE_ON_START: bool.optional(),
   WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
   DUCKDB_PATH: optionalText,
+  DUCKDB_THREADS: positiveInt.max(256).optional(),
   WAREHOUSE_TIMEOUT_MS: positiveInt.max(300_000).default(20_000),
   SNOWFLAKE_ACCOUNT: optionalText,
   SNOWFLAKE_USER: optionalText,
@@ -104,7 +105,7 @@ export interface Config {
     | { mode: 'embedded'; dataDir: string; poolMax: number; migrateOnStart: boolean }
     | { mode: 'external'; url: string; poolMax: number; migrateOnStart: boolean };
   warehouse:
-    | { kind: 'duckdb'; path: string; timeoutMs: number; seedDemo: boolean }
+    | { kind: 'duckdb'; path: string; timeoutMs: number; seedDemo: boolean; threads: number | undefined }
     | {
         kind: 'snowflake';
         account: string;
@@ -222,6 +223,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
             path: vars.DUCKDB_PATH ?? path.join(dataDir, 'warehouse.duckdb'),
             timeoutMs: vars.WAREHOUSE_TIMEOUT_MS,
             seedDemo: vars.SEED_DEMO,
+            threads: vars.DUCKDB_THREADS,
           }
         : {
             kind: 'snowflake',

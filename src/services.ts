@@ -290,6 +290,7 @@ async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse>
   const warehouse: DuckDbWarehouse = await openDuckDbWarehouse({
     path: settings.path,
     timeoutMs: settings.timeoutMs,
+    threads: settings.threads,
   });
   if (settings.seedDemo) {
     const { seedDemoData, defaultDemoEndDate } = await import('./domain/demo/seed.js');

@@ -12,6 +12,13 @@ describe('loadConfig', () => {
     expect(config.rateLimit.failMode).toEqual({ insights: 'open', rag: 'closed', admin: 'open' });
   });
 
+  it('passes DUCKDB_THREADS to the embedded warehouse and rejects a bad value', () => {
+    const config = loadConfig({ DUCKDB_THREADS: '1' });
+    expect(config.warehouse).toMatchObject({ kind: 'duckdb', threads: 1 });
+    expect(loadConfig({}).warehouse).toMatchObject({ kind: 'duckdb', threads: undefined });
+    expect(() => loadConfig({ DUCKDB_THREADS: '0' })).toThrow(/DUCKDB_THREADS/);
+  });
+
   it('selects the profile of the environment', () => {
     const config = loadConfig({ DATALIVE_ENV: 'qa' });
     expect(config.profile.keyPrefix).toBe('da_qa_');

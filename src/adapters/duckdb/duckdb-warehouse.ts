@@ -25,6 +25,8 @@ export interface DuckDbWarehouseOptions {
   timeoutMs: number;
   /** Connections kept open for concurrent queries (DuckDB runs them in parallel). */
   connections?: number;
+  /** Worker threads of the DuckDB instance (DuckDB's default: one per core). */
+  threads?: number;
   /** Prepared statements kept per connection, by SQL text (parsed and planned once). */
   statementCacheSize?: number;
 }
@@ -63,7 +65,10 @@ export class DuckDbWarehouse implements Warehouse {
   /** Opens (creating if needed) the database file and the warehouse tables. */
   static async open(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
     if (options.path !== ':memory:') mkdirSync(path.dirname(options.path), { recursive: true });
-    const instance = await DuckDBInstance.create(options.path);
+    const instance = await DuckDBInstance.create(
+      options.path,
+      options.threads === undefined ? {} : { threads: String(options.threads) },
+    );
     const connections = await Promise.all(
       Array.from({ length: options.connections ?? 4 }, () => instance.connect()),
     );
