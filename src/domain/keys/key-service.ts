@@ -121,7 +121,7 @@ export class KeyService {
       };
     }
     const keyHash = hashApiKey(presented, this.options.pepper);
-    const record = await this.lookup(keyHash);
+    const record = this.cachedRecord(keyHash) ?? (await this.lookup(keyHash));
     if (!record || !safeEqualHex(record.keyHash, keyHash) || record.env !== this.options.env) {
       return { ok: false, rejection: { code: 'invalid_api_key', detail: 'The API key is not known.' } };
     }
@@ -187,14 +187,17 @@ export class KeyService {
     return this.store.countActive(this.options.env);
   }
 
-  private async lookup(keyHash: string): Promise<ApiKeyRecord | undefined> {
+  /** The record verified within the cache bound, if any (kept most recently used). */
+  private cachedRecord(keyHash: string): ApiKeyRecord | undefined {
     const cached = this.cache.get(keyHash);
+    if (!cached || this.now() - cached.cachedAt >= this.options.cacheTtlMs) return undefined;
+    this.cache.delete(keyHash);
+    this.cache.set(keyHash, cached);
+    return cached.record;
+  }
+
+  private async lookup(keyHash: string): Promise<ApiKeyRecord | undefined> {
     const now = this.now();
-    if (cached && now - cached.cachedAt < this.options.cacheTtlMs) {
-      this.cache.delete(keyHash);
-      this.cache.set(keyHash, cached);
-      return cached.record;
-    }
     const record = await this.store.findByHash(keyHash);
     if (record) {
       this.cache.delete(keyHash);
