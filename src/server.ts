@@ -1,4 +1,5 @@
 import { realpathSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +8,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startControlPlane } from './control-plane.js';
 import type { KeyService } from './domain/keys/key-service.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { createLogger } from './logger.js';
 import { SCOPES } from './ports/key-store.js';
 import { buildServices, type ServiceOverrides } from './services.js';
@@ -50,6 +52,7 @@ export async function startServer(
       () => resolve(instance),
     );
   });
+  answerClientErrors(server as Server);
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;

@@ -50,6 +50,8 @@ describe('slow clients against the real HTTP server', () => {
     expect(exchange.closed, 'the server closed the connection').toBe(true);
     expect(exchange.ms).toBeLessThan(HEADERS_TIMEOUT_MS + MARGIN_MS);
     expect(exchange.status).toBe(408);
+    expect(exchange.text).toMatch(/^Content-Type: application\/problem\+json\r$/im);
+    expect(exchange.text).toContain('"code":"request_timeout"');
   });
 
   it('closes a connection that opens and sends nothing, within the headers timeout', async () => {
@@ -67,6 +69,7 @@ describe('slow clients against the real HTTP server', () => {
     expect(exchange.closed).toBe(true);
     expect(exchange.ms).toBeLessThan(REQUEST_TIMEOUT_MS + MARGIN_MS);
     expect(exchange.status).toBe(408);
+    expect(exchange.text).toContain('"code":"request_timeout"');
   });
 
   it('keeps answering other clients while 40 slow senders hold connections', async () => {

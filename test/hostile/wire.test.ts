@@ -9,8 +9,8 @@ const END_DATE = '2025-06-15';
 
 /**
  * Requests no Fetch client would send, written byte by byte to the real server. Some never reach the
- * app: Node's HTTP parser answers them itself (a bare 400/431 with `Connection: close`), which is what
- * these tests accept for malformed framing; whatever the app answers must be well-formed problem+json.
+ * app: Node's HTTP parser refuses them, and the server's `clientError` handler answers 400/431
+ * problem+json with `Connection: close`; whatever the app answers must be well-formed problem+json too.
  */
 describe('hostile input on the wire (real HTTP server, raw sockets)', () => {
   let stores: TestStores;
@@ -70,6 +70,11 @@ describe('hostile input on the wire (real HTTP server, raw sockets)', () => {
     });
     expect(statuses).toContain(exchange.status);
     expect(exchange.closed).toBe(true);
+    expect(headerOf(exchange, 'content-type')).toBe('application/problem+json');
+    const problem = JSON.parse(bodyOf(exchange)) as { status: number; code: string; type: string };
+    expect(problem.status).toBe(exchange.status);
+    expect(problem.type).toBe(`/problems/${problem.code}`);
+    expect(problem.code).toBe(exchange.status === 431 ? 'header_fields_too_large' : 'invalid_request');
   };
 
   it.each([

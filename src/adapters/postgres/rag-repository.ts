@@ -331,13 +331,11 @@ export class PgRagRepository {
     const { where, params } = this.filterSql(filters, 2);
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      if (exact) {
-        await client.query('SET LOCAL enable_indexscan = off');
-      } else {
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(200, limit * 4)}`);
-        await client.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
-      }
+      await client.query(
+        exact
+          ? 'BEGIN; SET LOCAL enable_indexscan = off'
+          : `BEGIN; SET LOCAL hnsw.ef_search = ${Math.max(200, Math.trunc(limit) * 4)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
+      );
       const { rows } = await client.query<HitRow>(
         `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
                 1 - (c.embedding <=> $1::vector) AS score
@@ -369,8 +367,7 @@ export class PgRagRepository {
     const { where, params } = this.filterSql(filters, 3);
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query('SET LOCAL enable_seqscan = off');
+      await client.query('BEGIN; SET LOCAL enable_seqscan = off');
       const { rows } = await client.query<HitRow>(
         `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, c.score
          FROM (

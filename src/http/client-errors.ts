@@ -1,0 +1,56 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type ProblemCode, problemBody } from './problem.js';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
+
+/** The problem for an error Node's HTTP parser or its timeouts raised before any route ran. */
+export function clientErrorProblem(error: Error & { code?: string }): { code: ProblemCode; detail: string } {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return {
+      code: 'header_fields_too_large',
+      detail: 'The request line and headers exceed the size this server accepts.',
+    };
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    return { code: 'request_timeout', detail: 'The request headers or body did not arrive in time.' };
+  }
+  return { code: 'invalid_request', detail: 'The request is not valid HTTP/1.1.' };
+}
+
+/**
+ * Answers requests Node's HTTP parser refuses (malformed framing, control characters, oversized heads)
+ * and requests that time out, with the same problem+json as the app instead of Node's bare status line,
+ * then closes the connection. Like Node's own handler, it answers only on a connection that has not
+ * written anything yet (a reused keep-alive connection is just closed: a pipelined response may be
+ * half-sent).
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
+    if (error.code === 'ECONNRESET' || !socket.writable || written > 0) {
+      socket.destroy();
+      return;
+    }
+    const { code, detail } = clientErrorProblem(error);
+    const body = JSON.stringify(problemBody(code, detail));
+    const { status } = problemBody(code, detail);
+    socket.end(
+      [
+        `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}`,
+        'Content-Type: application/problem+json',
+        'Cache-Control: no-store',
+        'X-Content-Type-Options: nosniff',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+      () => socket.destroy(),
+    );
+  });
+}
