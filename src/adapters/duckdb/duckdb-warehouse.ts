@@ -50,7 +50,12 @@ export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb' as const;
   private readonly idle: DuckDBConnection[];
   private readonly waiters: Array<{ grant: (connection: DuckDBConnection) => void }> = [];
-  private readonly statements = new Map<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+  private readonly statements = new Map<
+    DuckDBConnection,
+    { generation: number; bySql: Map<string, DuckDBPreparedStatement> }
+  >();
+  /** Bumped by every write or DDL; a connection's statements from an older generation are dropped. */
+  private generation = 0;
   private closed = false;
 
   private constructor(
@@ -125,6 +130,7 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       await connection.run(sql, [...params]);
     } finally {
+      this.forgetAllStatements();
       this.release(connection);
     }
   }
@@ -144,6 +150,7 @@ export class DuckDbWarehouse implements Warehouse {
         throw error;
       }
     } finally {
+      this.forgetAllStatements();
       this.release(connection);
     }
   }
@@ -167,22 +174,26 @@ export class DuckDbWarehouse implements Warehouse {
    */
   private async prepared(connection: DuckDBConnection, sql: string, params: readonly SqlParam[]) {
     let cache = this.statements.get(connection);
+    if (cache && cache.generation !== this.generation) {
+      this.dropStatements(connection);
+      cache = undefined;
+    }
     if (!cache) {
-      cache = new Map();
+      cache = { generation: this.generation, bySql: new Map() };
       this.statements.set(connection, cache);
     }
-    let statement = cache.get(sql);
+    let statement = cache.bySql.get(sql);
     if (statement) {
-      cache.delete(sql);
+      cache.bySql.delete(sql);
     } else {
       statement = await connection.prepare(sql);
-      while (cache.size >= this.statementCacheSize) {
-        const [oldest, evicted] = cache.entries().next().value as [string, DuckDBPreparedStatement];
-        cache.delete(oldest);
+      while (cache.bySql.size >= this.statementCacheSize) {
+        const [oldest, evicted] = cache.bySql.entries().next().value as [string, DuckDBPreparedStatement];
+        cache.bySql.delete(oldest);
         evicted.destroySync();
       }
     }
-    cache.set(sql, statement);
+    cache.bySql.set(sql, statement);
     statement.clearBindings();
     if (params.length > 0) statement.bind([...params]);
     return statement.runAndReadAll();
@@ -190,18 +201,27 @@ export class DuckDbWarehouse implements Warehouse {
 
   private forgetStatement(connection: DuckDBConnection, sql: string): void {
     const cache = this.statements.get(connection);
-    const statement = cache?.get(sql);
+    const statement = cache?.bySql.get(sql);
     if (!cache || !statement) return;
-    cache.delete(sql);
+    cache.bySql.delete(sql);
     statement.destroySync();
   }
 
-  /** Drops every prepared statement (after writes and DDL, so no plan outlives a schema change). */
+  /**
+   * Invalidates every prepared statement (before and after writes and DDL, so no plan outlives a schema
+   * change). Statements are destroyed only by the holder of their connection: idle connections' now, the
+   * others' on their next use.
+   */
   private forgetAllStatements(): void {
-    for (const cache of this.statements.values()) {
-      for (const statement of cache.values()) statement.destroySync();
-      cache.clear();
-    }
+    this.generation += 1;
+    for (const connection of this.idle) this.dropStatements(connection);
+  }
+
+  private dropStatements(connection: DuckDBConnection): void {
+    const cache = this.statements.get(connection);
+    if (!cache) return;
+    for (const statement of cache.bySql.values()) statement.destroySync();
+    this.statements.delete(connection);
   }
 
   /** Takes a free connection, waiting at most `timeoutMs` (the wait counts against the statement timeout). */
@@ -228,8 +248,10 @@ export class DuckDbWarehouse implements Warehouse {
   private release(connection: DuckDBConnection): void {
     const waiter = this.waiters.shift();
     if (waiter) waiter.grant(connection);
-    else if (this.closed) connection.closeSync();
-    else this.idle.push(connection);
+    else if (this.closed) {
+      this.dropStatements(connection);
+      connection.closeSync();
+    } else this.idle.push(connection);
   }
 }
 

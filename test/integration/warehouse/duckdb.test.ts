@@ -48,6 +48,18 @@ describe('DuckDB warehouse adapter: prepared statements reused per connection', 
     expect((await warehouse.query(everything, [1])).rows).toEqual([{ id: 1, label: 'one', note: 'first' }]);
   });
 
+  it('keeps answering while a write runs beside queries, and every connection sees the new schema', async () => {
+    const everything = 'SELECT * FROM scratch WHERE id = ?';
+    const before = Promise.all(Array.from({ length: 8 }, () => warehouse.query(labelOf, [2])));
+    const write = warehouse.execute('ALTER TABLE scratch ADD COLUMN extra INTEGER DEFAULT 7');
+    const during = Promise.all(Array.from({ length: 8 }, () => warehouse.query(labelOf, [3])));
+    const [answersBefore, , answersDuring] = await Promise.all([before, write, during]);
+    expect(answersBefore.map((result) => result.rows[0]?.label)).toEqual(Array(8).fill('two'));
+    expect(answersDuring.map((result) => result.rows[0]?.label)).toEqual(Array(8).fill('three'));
+    const after = await Promise.all(Array.from({ length: 4 }, () => warehouse.query(everything, [3])));
+    for (const result of after) expect(result.rows[0]).toMatchObject({ id: 3, label: 'three', extra: 7 });
+  });
+
   it('reports a failing statement and answers the next one', async () => {
     const failing = 'SELECT CAST(label AS INTEGER) AS n FROM scratch WHERE id = ?';
     await expect(warehouse.query(failing, [1])).rejects.toBeInstanceOf(WarehouseError);
