@@ -397,7 +397,7 @@ export class PgRagRepository {
   /**
    * The terms that select full-text candidates: those the planner statistics of `tsv_simple`
    * (refreshed by {@link analyze}) expect in at most `commonTermRows` chunks. When every term is that
-   * common, all of them select.
+   * common, or the statistics cannot be read, all of them select.
    */
   async selectiveTerms(terms: readonly string[]): Promise<readonly string[]> {
     const rowsByTerm = await this.termRowEstimates();
@@ -410,19 +410,18 @@ export class PgRagRepository {
   private async termRowEstimates(): Promise<ReadonlyMap<string, number>> {
     const cached = this.termRowCache;
     if (cached && Date.now() - cached.loadedAt < TERM_STATISTICS_TTL_MS) return cached.rows;
-    const { rows } = await this.pool.query<{
-      lexemes: string[] | null;
-      shares: number[] | null;
-      chunks: number;
-    }>(
-      `SELECT s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs::text::float4[] AS shares,
-              c.reltuples AS chunks
-       FROM pg_stats s
-       JOIN pg_namespace n ON n.nspname = s.schemaname
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
-       WHERE s.schemaname = $1 AND s.tablename = 'chunks' AND s.attname = 'tsv_simple'`,
-      [this.schema],
-    );
+    const rows = await this.pool
+      .query<{ lexemes: string[] | null; shares: number[] | null; chunks: number }>(
+        `SELECT s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs::text::float4[] AS shares,
+                c.reltuples AS chunks
+         FROM pg_stats s
+         JOIN pg_namespace n ON n.nspname = s.schemaname
+         JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+         WHERE s.schemaname = $1 AND s.tablename = 'chunks' AND s.attname = 'tsv_simple'`,
+        [this.schema],
+      )
+      .then((result) => result.rows)
+      .catch(() => []);
     const estimates = new Map<string, number>();
     const row = rows[0];
     row?.lexemes?.forEach((lexeme, index) => {
