@@ -56,6 +56,13 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
+
+  let controlPlane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
+  if (services.db.mode === 'embedded') {
+    controlPlane = await startControlPlane(app, config.dataDir, { pid: process.pid, url, env: config.env });
+    await bootstrapAdminKey(services.keys, { terminal: process.stderr, dataDir: config.dataDir, port });
+  }
+
   logger.info(
     {
       url,
@@ -66,12 +73,6 @@ export async function startServer(
     },
     'datalive api listening',
   );
-
-  let controlPlane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
-  if (services.db.mode === 'embedded') {
-    controlPlane = await startControlPlane(app, config.dataDir, { pid: process.pid, url, env: config.env });
-    await bootstrapAdminKey(services.keys, { terminal: process.stderr, dataDir: config.dataDir, port });
-  }
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {

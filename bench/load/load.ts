@@ -10,7 +10,7 @@
  *    app vs the same middleware and handler without them, in one process (see `variant-server.ts`),
  *    with the in-process rate-limit store and again with Redis.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { type LoadResult, runLoad } from './cannon.js';
@@ -273,8 +273,8 @@ export async function runLoadBench(options: LoadBenchOptions): Promise<LoadRepor
           },
           {
             id: `catalog_noauth_${store}`,
-            description: `GET /insights (catalog): same middleware and routes, no auth / rate limit, same process, 50 connections, ${OVERHEAD_ROUNDS} alternating rounds`,
-            target: { ...variantTarget, name: `catalog_noauth_${store}`, baseUrl: bareUrl },
+            description: `GET /insights (catalog), the same request (key included, ignored): same middleware and routes, no auth / rate limit, same process, 50 connections, ${OVERHEAD_ROUNDS} alternating rounds`,
+            target: { ...variantTarget, name: `catalog_noauth_${store}`, baseUrl: bareUrl, headers: auth },
           },
         ];
         const results = pairs.map(() => [] as LoadResult[]);
@@ -378,8 +378,22 @@ export function evaluate(rows: readonly LoadRow[]): LoadCheck[] {
   return checks;
 }
 
+/**
+ * The bootstrap admin key file is written just after the server logs that it listens: wait for it
+ * (up to 15 s) instead of racing the server.
+ */
+async function readAdminKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'local-admin-key');
+  for (let attempt = 0; ; attempt += 1) {
+    const key = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    if (key) return key;
+    if (attempt >= 150) throw new Error(`${file} did not appear within 15 s of the server listening`);
+    await sleep(100);
+  }
+}
+
 async function createBenchKey(url: string, dataDir: string): Promise<string> {
-  const adminKey = readFileSync(path.join(dataDir, 'local-admin-key'), 'utf8').trim();
+  const adminKey = await readAdminKey(dataDir);
   const response = await fetch(`${url}/admin/keys`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
