@@ -37,8 +37,9 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const { code, detail } = clientErrorProblem(error);
-    const body = JSON.stringify(problemBody(code, detail));
-    const { status } = problemBody(code, detail);
+    const problem = problemBody(code, detail);
+    const body = JSON.stringify(problem);
+    const { status } = problem;
     socket.end(
       [
         `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}`,

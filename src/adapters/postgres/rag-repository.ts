@@ -329,29 +329,17 @@ export class PgRagRepository {
     exact = false,
   ): Promise<ChunkHit[]> {
     const { where, params } = this.filterSql(filters, 2);
-    const client = await this.pool.connect();
-    try {
-      await client.query(
-        exact
-          ? 'BEGIN; SET LOCAL enable_indexscan = off'
-          : `BEGIN; SET LOCAL hnsw.ef_search = ${Math.max(200, Math.trunc(limit) * 4)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
-      );
-      const { rows } = await client.query<HitRow>(
-        `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
-                1 - (c.embedding <=> $1::vector) AS score
-         FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
-         WHERE ${where}
-         ORDER BY c.embedding <=> $1::vector LIMIT $2`,
-        [vectorLiteral(embedding), limit, ...params],
-      );
-      await client.query('COMMIT');
-      return rows.map(toHit);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    return this.hitsWithPlannerOptions(
+      exact
+        ? 'SET LOCAL enable_indexscan = off'
+        : `SET LOCAL hnsw.ef_search = ${Math.max(200, Math.trunc(limit) * 4)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
+      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
+              1 - (c.embedding <=> $1::vector) AS score
+       FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
+       WHERE ${where}
+       ORDER BY c.embedding <=> $1::vector LIMIT $2`,
+      [vectorLiteral(embedding), limit, ...params],
+    );
   }
 
   /**
@@ -365,25 +353,34 @@ export class PgRagRepository {
     if (terms.length === 0) return [];
     const selecting = await this.selectiveTerms(terms);
     const { where, params } = this.filterSql(filters, 3);
+    return this.hitsWithPlannerOptions(
+      'SET LOCAL enable_seqscan = off',
+      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, c.score
+       FROM (
+         SELECT c.id, c.document_id, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
+                ts_rank_cd(c.tsv_simple, to_tsquery('simple', $1)) * 2
+                + ts_rank_cd(c.tsv_language, CASE c.text_config
+                    WHEN 'english'::regconfig THEN to_tsquery('english', $1)
+                    WHEN 'spanish'::regconfig THEN to_tsquery('spanish', $1)
+                    ELSE to_tsquery(c.text_config, $1) END) AS score
+         FROM ${this.schema}.chunks c
+         WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
+         ORDER BY score DESC, c.id LIMIT $3
+       ) c JOIN ${this.schema}.documents d ON d.id = c.document_id
+       ORDER BY c.score DESC, c.id`,
+      [terms.join(' | '), selecting.join(' | '), limit, ...params],
+    );
+  }
+
+  /**
+   * Runs one search query in its own read transaction whose `SET LOCAL` planner options (trusted SQL
+   * built here, never from a request) apply to it alone; the options go in one round trip with BEGIN.
+   */
+  private async hitsWithPlannerOptions(options: string, sql: string, params: unknown[]): Promise<ChunkHit[]> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN; SET LOCAL enable_seqscan = off');
-      const { rows } = await client.query<HitRow>(
-        `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, c.score
-         FROM (
-           SELECT c.id, c.document_id, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
-                  ts_rank_cd(c.tsv_simple, to_tsquery('simple', $1)) * 2
-                  + ts_rank_cd(c.tsv_language, CASE c.text_config
-                      WHEN 'english'::regconfig THEN to_tsquery('english', $1)
-                      WHEN 'spanish'::regconfig THEN to_tsquery('spanish', $1)
-                      ELSE to_tsquery(c.text_config, $1) END) AS score
-           FROM ${this.schema}.chunks c
-           WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
-           ORDER BY score DESC, c.id LIMIT $3
-         ) c JOIN ${this.schema}.documents d ON d.id = c.document_id
-         ORDER BY c.score DESC, c.id`,
-        [terms.join(' | '), selecting.join(' | '), limit, ...params],
-      );
+      await client.query(`BEGIN; ${options}`);
+      const { rows } = await client.query<HitRow>(sql, params);
       await client.query('COMMIT');
       return rows.map(toHit);
     } catch (error) {

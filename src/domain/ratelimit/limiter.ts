@@ -58,10 +58,11 @@ export interface RateLimiter {
 const DEFAULT_TIMEOUT_MS = 50;
 
 /**
- * Wraps a store with a deadline (none for an in-process store, which cannot hang) and per-class fail-open/fail-closed behaviour. Buckets are keyed
- * `<rateClass>:<keyId>`, so each route class of a key has its own budget. A degraded `open` decision looks
- * like a fresh bucket; a degraded `closed` one is a denial with Retry-After 1 s. Callers may omit the
- * `RateLimit` header on degraded decisions, since the numbers are not real.
+ * Wraps a store with a deadline (none for an in-process store, which cannot hang) and per-class
+ * fail-open/fail-closed behaviour. Buckets are keyed `<rateClass>:<keyId>`, so each route class of a key
+ * has its own budget. A degraded `open` decision looks like a fresh bucket; a degraded `closed` one is a
+ * denial with Retry-After 1 s. Callers may omit the `RateLimit` header on degraded decisions, since the
+ * numbers are not real.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
