@@ -11,6 +11,13 @@ import {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * DuckDB threads of the embedded warehouse. One: its queries are small and many, and the adapter runs
+ * several at once on its own connections, so per-query parallelism only adds thread hand-offs (a
+ * second thread made uncached `/insights/daily` use 7.6 instead of 6.3 ms of CPU per request).
+ */
+export const DEFAULT_DUCKDB_THREADS = 1;
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
@@ -223,7 +230,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
             path: vars.DUCKDB_PATH ?? path.join(dataDir, 'warehouse.duckdb'),
             timeoutMs: vars.WAREHOUSE_TIMEOUT_MS,
             seedDemo: vars.SEED_DEMO,
-            threads: vars.DUCKDB_THREADS,
+            threads: vars.DUCKDB_THREADS ?? DEFAULT_DUCKDB_THREADS,
           }
         : {
             kind: 'snowflake',

@@ -15,7 +15,8 @@ describe('loadConfig', () => {
   it('passes DUCKDB_THREADS to the embedded warehouse and rejects a bad value', () => {
     const config = loadConfig({ DUCKDB_THREADS: '1' });
     expect(config.warehouse).toMatchObject({ kind: 'duckdb', threads: 1 });
-    expect(loadConfig({}).warehouse).toMatchObject({ kind: 'duckdb', threads: undefined });
+    expect(loadConfig({}).warehouse).toMatchObject({ kind: 'duckdb', threads: 1 });
+    expect(loadConfig({ DUCKDB_THREADS: '2' }).warehouse).toMatchObject({ kind: 'duckdb', threads: 2 });
     expect(() => loadConfig({ DUCKDB_THREADS: '0' })).toThrow(/DUCKDB_THREADS/);
   });
 

@@ -1,6 +1,12 @@
 import type { SqlParam, Warehouse } from '../../ports/warehouse.js';
 import { type DowntimeEvent, lostOnDay, overlapsDay } from './events.js';
-import { compileDowntimeEvents, type InsightFilters, whereClause } from './query.js';
+import {
+  DOWNTIME_EVENT_COLUMNS,
+  downtimeEventColumn,
+  downtimeEventsSource,
+  type InsightFilters,
+  whereClause,
+} from './query.js';
 import type { SemanticModel } from './semantic.js';
 
 /** One flat row of `/insights/daily`. */
@@ -39,6 +45,49 @@ const round = (value: number, digits = 3): number => {
   return Math.round(value * factor) / factor;
 };
 
+const FACT_COLUMNS = [
+  'date',
+  'site_id',
+  'asset_id',
+  'product_id',
+  'actual_volume',
+  'planned_volume',
+  'uptime_hours',
+  'quality_flags',
+  'forecast_volume',
+] as const;
+
+/** SQL types of the columns one side of the daily statement leaves NULL (a UNION needs them typed). */
+const NULL_COLUMN_TYPES: Record<string, string> = {
+  date: 'DATE',
+  actual_volume: 'DOUBLE',
+  planned_volume: 'DOUBLE',
+  uptime_hours: 'DOUBLE',
+  quality_flags: 'VARCHAR',
+  forecast_volume: 'DOUBLE',
+  event_id: 'VARCHAR',
+  start_ts: 'TIMESTAMP',
+  end_ts: 'TIMESTAMP',
+  cause_code: 'VARCHAR',
+  cause_category: 'VARCHAR',
+  lost_volume: 'DOUBLE',
+  description: 'VARCHAR',
+};
+
+/** Every column of the daily statement: a row kind, the fact columns, then the event-only columns. */
+const DAILY_COLUMNS = [
+  ...FACT_COLUMNS,
+  ...DOWNTIME_EVENT_COLUMNS.filter((column) => !(FACT_COLUMNS as readonly string[]).includes(column)),
+];
+
+const FACT_ROW = 0;
+const EVENT_ROW = 1;
+
+/** A row of the daily statement: a fact or an event, told apart by `row_kind`. */
+type DailyStatementRow =
+  | (FactRow & { row_kind: typeof FACT_ROW })
+  | (DowntimeEvent & Record<string, unknown> & { row_kind: typeof EVENT_ROW });
+
 interface FactRow extends Record<string, unknown> {
   date: string;
   site_id: string;
@@ -53,9 +102,10 @@ interface FactRow extends Record<string, unknown> {
 
 /**
  * Reads one page of per date × asset × product rows, ordered by that key, with forecast P50, variance
- * against plan, uptime and the downtime events overlapping each row. The events of the whole remaining
- * range are read in parallel with the facts (one round trip instead of two in a row); each row keeps
- * only those overlapping its own day.
+ * against plan, uptime and the downtime events overlapping each row. One statement reads both: the
+ * page of facts (`row_kind` 0) and, after them, the events of the whole remaining range (`row_kind` 1),
+ * each side padding the other's columns with typed NULLs; each row keeps only the events overlapping
+ * its own day. One statement instead of two saves the warehouse a second plan and execution.
  */
 export async function readDailyPage(
   warehouse: Warehouse,
@@ -68,7 +118,7 @@ export async function readDailyPage(
     units: Map<string, string>;
   },
 ): Promise<DailyPage> {
-  const { production, assets, forecast } = model.sources;
+  const { production, assets, forecast, downtime } = model.sources;
   const where = whereClause(filters, production.alias);
   const params: SqlParam[] = [options.forecastVersion ?? '', ...where.params];
   let keyset = '';
@@ -79,25 +129,54 @@ export async function readDailyPage(
     params.push(date, date, asset, date, asset, product);
   }
   params.push(options.limit + 1);
+  const eventsFrom = options.after ? options.after[0] : filters.from;
+  const eventSource = downtimeEventsSource(model, { ...filters, from: eventsFrom });
+  params.push(...eventSource.params);
+
+  const factExpressions: Record<string, string> = {
+    date: 'p.date',
+    site_id: 'a.site_id',
+    asset_id: 'p.asset_id',
+    product_id: 'p.product_id',
+    actual_volume: 'p.actual_volume',
+    planned_volume: 'p.planned_volume',
+    uptime_hours: 'p.uptime_hours',
+    quality_flags: 'p.quality_flags',
+    forecast_volume: `${forecast.alias}.p50`,
+  };
+  const eventColumns = new Set<string>(DOWNTIME_EVENT_COLUMNS);
+  const select = (kind: number, expression: (column: string) => string | undefined) =>
+    [
+      `${kind} AS row_kind`,
+      ...DAILY_COLUMNS.map(
+        (column) => `${expression(column) ?? `CAST(NULL AS ${NULL_COLUMN_TYPES[column]})`} AS ${column}`,
+      ),
+    ].join(', ');
   const sql = [
-    'SELECT p.date, a.site_id, p.asset_id, p.product_id, p.actual_volume, p.planned_volume, p.uptime_hours, p.quality_flags,',
-    `${forecast.alias}.p50 AS forecast_volume`,
+    `SELECT * FROM (SELECT ${select(FACT_ROW, (column) => factExpressions[column])}`,
     `FROM ${production.table} ${production.alias}`,
     `JOIN ${assets.table} ${assets.alias} ON ${assets.join}`,
     `LEFT JOIN ${forecast.table} ${forecast.alias} ON ${forecast.alias}.date = p.date AND ${forecast.alias}.asset_id = p.asset_id AND ${forecast.alias}.product_id = p.product_id AND ${forecast.alias}.model_version = ?`,
     `WHERE ${where.sql}${keyset}`,
     'ORDER BY p.date, p.asset_id, p.product_id',
-    'LIMIT ?',
+    'LIMIT ?) facts',
+    `UNION ALL SELECT ${select(EVENT_ROW, (column) =>
+      eventColumns.has(column)
+        ? downtimeEventColumn(downtime.alias, column as (typeof DOWNTIME_EVENT_COLUMNS)[number])
+        : undefined,
+    )}`,
+    eventSource.sql,
+    'ORDER BY row_kind, date, asset_id, product_id, start_ts, event_id',
   ].join(' ');
-  const eventsFrom = options.after ? options.after[0] : filters.from;
-  const compiled = compileDowntimeEvents(model, { ...filters, from: eventsFrom });
-  const [facts, eventRows] = await Promise.all([
-    warehouse.query<FactRow>(sql, params),
-    warehouse.query<DowntimeEvent & Record<string, unknown>>(compiled.sql, compiled.params),
-  ]);
-  const hasMore = facts.rows.length > options.limit;
-  const pageRows = hasMore ? facts.rows.slice(0, options.limit) : facts.rows;
-  const events: DowntimeEvent[] = eventRows.rows;
+  const result = await warehouse.query<DailyStatementRow>(sql, params);
+  const facts: FactRow[] = [];
+  const events: DowntimeEvent[] = [];
+  for (const row of result.rows) {
+    if (row.row_kind === FACT_ROW) facts.push(row);
+    else events.push(row);
+  }
+  const hasMore = facts.length > options.limit;
+  const pageRows = hasMore ? facts.slice(0, options.limit) : facts;
 
   const eventsByAsset = new Map<string, DowntimeEvent[]>();
   for (const event of events) {
@@ -143,7 +222,7 @@ export async function readDailyPage(
   return {
     rows,
     next: hasMore && lastRow ? [lastRow.date, lastRow.asset_id, lastRow.product_id] : null,
-    queryId: facts.queryId,
+    queryId: result.queryId,
     quality,
   };
 }

@@ -126,6 +126,39 @@ export function compileForecastAggregate(
  * asset only when given.
  */
 export function compileDowntimeEvents(model: SemanticModel, filters: InsightFilters): CompiledQuery {
+  const alias = model.sources.downtime.alias;
+  const source = downtimeEventsSource(model, filters);
+  return {
+    sql: `SELECT ${DOWNTIME_EVENT_COLUMNS.map((column) => downtimeEventColumn(alias, column)).join(', ')} ${source.sql} ORDER BY ${alias}.start_ts, ${alias}.event_id`,
+    params: source.params,
+  };
+}
+
+/** Columns of a downtime event row, in {@link DowntimeEvent} order. */
+export const DOWNTIME_EVENT_COLUMNS = [
+  'event_id',
+  'asset_id',
+  'site_id',
+  'product_id',
+  'start_ts',
+  'end_ts',
+  'cause_code',
+  'cause_category',
+  'lost_volume',
+  'description',
+] as const;
+
+/** The qualified expression of a downtime event column (`site_id` comes from the joined assets). */
+export const downtimeEventColumn = (
+  alias: string,
+  column: (typeof DOWNTIME_EVENT_COLUMNS)[number],
+): string => (column === 'site_id' ? 'a.site_id' : `${alias}.${column}`);
+
+/**
+ * `FROM … JOIN … WHERE …` of the downtime events overlapping [from, to] within the filters' sites and
+ * assets and the site allow-list, for callers that choose their own columns.
+ */
+export function downtimeEventsSource(model: SemanticModel, filters: InsightFilters): CompiledQuery {
   const { downtime, assets } = model.sources;
   const alias = downtime.alias;
   const conditions = [`${alias}.start_ts < CAST(? AS TIMESTAMP)`, `${alias}.end_ts > CAST(? AS TIMESTAMP)`];
@@ -135,7 +168,7 @@ export function compileDowntimeEvents(model: SemanticModel, filters: InsightFilt
   inList(`${alias}.asset_id`, filters.assets);
   inList('a.site_id', filters.allowedSites);
   return {
-    sql: `SELECT ${alias}.event_id, ${alias}.asset_id, a.site_id, ${alias}.product_id, ${alias}.start_ts, ${alias}.end_ts, ${alias}.cause_code, ${alias}.cause_category, ${alias}.lost_volume, ${alias}.description FROM ${downtime.table} ${alias} JOIN ${assets.table} ${assets.alias} ON a.asset_id = ${alias}.asset_id WHERE ${conditions.join(' AND ')} ORDER BY ${alias}.start_ts, ${alias}.event_id`,
+    sql: `FROM ${downtime.table} ${alias} JOIN ${assets.table} ${assets.alias} ON a.asset_id = ${alias}.asset_id WHERE ${conditions.join(' AND ')}`,
     params,
   };
 }

@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../../src/adapters/duckdb/duckdb-warehouse.js';
+import {
+  type DuckDbWarehouse,
+  openDuckDbWarehouse,
+  WAREHOUSE_ROW_GROUP_SIZE,
+} from '../../../src/adapters/duckdb/duckdb-warehouse.js';
 import { WarehouseError } from '../../../src/ports/warehouse.js';
 
 describe('DuckDB warehouse adapter: prepared statements reused per connection', () => {
@@ -65,5 +72,36 @@ describe('DuckDB warehouse adapter: prepared statements reused per connection', 
     await expect(warehouse.query(failing, [1])).rejects.toBeInstanceOf(WarehouseError);
     await expect(warehouse.query(failing, [1])).rejects.toThrow(/warehouse query failed/);
     expect((await warehouse.query(labelOf, [3])).rows).toEqual([{ label: 'three' }]);
+  });
+});
+
+describe('DuckDB warehouse adapter: file layout', () => {
+  it('writes small row groups, so a one-day filter can skip the rest of a table by its zone maps', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'datalive-rowgroups-'));
+    const file = path.join(directory, 'warehouse.duckdb');
+    try {
+      const writer = await openDuckDbWarehouse({ path: file, timeoutMs: 5_000, connections: 1 });
+      await writer.execute(
+        "CREATE TABLE facts AS SELECT DATE '2020-01-01' + CAST(range // 10 AS INTEGER) AS day, range AS id FROM range(20000)",
+      );
+      await writer.close();
+
+      const reader = await openDuckDbWarehouse({ path: file, timeoutMs: 5_000, connections: 1 });
+      try {
+        const groups = await reader.query<{ groups: number }>(
+          "SELECT count(DISTINCT row_group_id) AS groups FROM pragma_storage_info('facts')",
+        );
+        expect(groups.rows[0]?.groups).toBe(Math.ceil(20_000 / WAREHOUSE_ROW_GROUP_SIZE));
+        const day = await reader.query<{ n: number }>(
+          'SELECT count(*) AS n FROM facts WHERE day = CAST(? AS DATE)',
+          ['2020-06-01'],
+        );
+        expect(day.rows).toEqual([{ n: 10 }]);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
