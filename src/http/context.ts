@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../domain/keys/key-service.js';
 import type { Services } from '../services.js';
 
@@ -25,6 +25,8 @@ export interface AppEnv {
 /** Per-request bindings from the Node adapter. */
 export interface AppBindings {
   incoming?: IncomingMessage;
+  /** The Node response the adapter will write; see `setResponseHeader`. */
+  outgoing?: ServerResponse;
   /** True for requests that arrive on the embedded server's owner-only control socket (local CLI). */
   controlPlane?: boolean;
 }

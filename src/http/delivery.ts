@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { AppEnv } from './context.js';
 import { ProblemError } from './problem.js';
+import { setResponseHeader } from './response-headers.js';
 
 /** A scalar cell of a flat row. */
 export type Cell = string | number | boolean | null;
@@ -71,10 +72,10 @@ export function listEnvelopeResponse(
   c: Context<AppEnv>,
   body: { data: object; meta: object; links: object },
 ): Response {
-  c.header('Content-Type', 'application/json');
   return c.body(
     `{"data":${serializedOnceJson(body.data)},"meta":${JSON.stringify(body.meta)},"links":${JSON.stringify(body.links)}}`,
     200,
+    { 'Content-Type': 'application/json' },
   );
 }
 
@@ -112,9 +113,9 @@ export function nextLink(c: Context<AppEnv>, cursor: string | null): string | nu
 
 /** Answers 304 when the client's `If-None-Match` matches; sets `ETag` and a private cache policy. */
 export function notModified(c: Context<AppEnv>, etag: string): Response | undefined {
-  c.header('ETag', etag);
-  c.header('Cache-Control', 'private, max-age=60');
-  c.header('Vary', 'Authorization, X-API-Key');
+  setResponseHeader(c, 'ETag', etag);
+  setResponseHeader(c, 'Cache-Control', 'private, max-age=60');
+  setResponseHeader(c, 'Vary', 'Authorization, X-API-Key');
   const match = c.req.header('if-none-match');
   if (match?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
     return c.body(null, 304);

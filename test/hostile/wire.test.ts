@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../src/domain/demo/seed.js';
+import { API_SECURITY_HEADERS } from '../../src/http/middleware/security-headers.js';
+import { DOCS_CONTENT_SECURITY_POLICY } from '../../src/routes/docs.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { HIGH_LIMITS, issueKey } from '../reliability/helpers.js';
 import { openTestStores, type TestStores, testEnv } from '../support/services.js';
@@ -166,6 +168,49 @@ describe('hostile input on the wire (real HTTP server, raw sockets)', () => {
     appAnswer('too-large', exchange);
     expect(exchange.status).toBe(413);
     expect(JSON.parse(bodyOf(exchange))).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('sends security, request-id, rate-limit and cache headers from the Node response; a route may override one', async () => {
+    const uuid = /^[0-9a-f-]{36}$/;
+    const checkCommon = (response: Response) => {
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+        if (name !== 'Content-Security-Policy' || !response.url.endsWith('/docs'))
+          expect(response.headers.get(name), `${response.url} ${name}`).toBe(value);
+      }
+      expect(response.headers.get('x-request-id')).toMatch(uuid);
+    };
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-type')).toBe('application/json');
+    checkCommon(health);
+    const echoed = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'trace-42' } });
+    expect(echoed.headers.get('x-request-id')).toBe('trace-42');
+
+    const dailyUrl = `${server.url}/insights/daily?date=${END_DATE}`;
+    const daily = await fetch(dailyUrl, { headers: { 'X-API-Key': key } });
+    expect(daily.status).toBe(200);
+    expect(daily.headers.get('content-type')).toBe('application/json');
+    expect(daily.headers.get('ratelimit-policy')).toMatch(/^"insights";q=\d+;w=\d+$/);
+    expect(daily.headers.get('ratelimit')).toMatch(/^"insights";r=\d+;t=\d+$/);
+    expect(daily.headers.get('cache-control')).toBe('private, max-age=60');
+    expect(daily.headers.get('vary')).toBe('Authorization, X-API-Key');
+    checkCommon(daily);
+    const etag = daily.headers.get('etag') as string;
+    expect(etag).toMatch(/^".+"$/);
+    const notModified = await fetch(dailyUrl, { headers: { 'X-API-Key': key, 'If-None-Match': etag } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get('etag')).toBe(etag);
+    checkCommon(notModified);
+
+    const unauthorized = await fetch(`${server.url}/insights`);
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    checkCommon(unauthorized);
+
+    const docs = await fetch(`${server.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-security-policy')).toBe(DOCS_CONTENT_SECURITY_POLICY);
+    checkCommon(docs);
   });
 
   it('still serves normal requests after all of the above', async () => {

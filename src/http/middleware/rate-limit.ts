@@ -4,6 +4,7 @@ import type { RateLimiter } from '../../domain/ratelimit/limiter.js';
 import type { EnvironmentProfile, RateClass } from '../../profiles.js';
 import type { AppEnv } from '../context.js';
 import { ProblemError } from '../problem.js';
+import { setResponseHeader } from '../response-headers.js';
 
 /** Options for {@link rateLimit}. */
 export interface RateLimitOptions {
@@ -54,8 +55,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
       );
     }
     if (!degraded) {
-      c.header('RateLimit-Policy', headers['RateLimit-Policy']);
-      c.header('RateLimit', headers.RateLimit);
+      setResponseHeader(c, 'RateLimit-Policy', headers['RateLimit-Policy']);
+      setResponseHeader(c, 'RateLimit', headers.RateLimit);
     }
     await next();
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
+import { setResponseHeader } from '../response-headers.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -17,7 +18,7 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<App
     const incoming = c.req.header(headerName);
     const id = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', id);
-    c.header(headerName, id);
+    setResponseHeader(c, headerName, id);
     await next();
   };
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
+import { setResponseHeader } from '../response-headers.js';
 
 /**
  * The response headers the OWASP REST Security Cheat Sheet asks of a JSON API. Browser-document headers
@@ -29,7 +30,7 @@ export interface SecurityHeadersOptions {
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler<AppEnv> {
   const entries = Object.entries(options.headers ?? API_SECURITY_HEADERS);
   return async function securityHeadersMiddleware(c, next) {
-    for (const [name, value] of entries) c.header(name, value);
+    for (const [name, value] of entries) setResponseHeader(c, name, value);
     await next();
   };
 }
