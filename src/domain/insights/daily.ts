@@ -1,7 +1,7 @@
 import type { SqlParam, Warehouse } from '../../ports/warehouse.js';
 import { type DowntimeEvent, lostOnDay, overlapsDay } from './events.js';
 import {
-  DOWNTIME_EVENT_COLUMNS,
+  type DOWNTIME_EVENT_COLUMNS,
   downtimeEventColumn,
   downtimeEventsSource,
   type InsightFilters,
@@ -57,9 +57,33 @@ const FACT_COLUMNS = [
   'forecast_volume',
 ] as const;
 
-/** SQL types of the columns one side of the daily statement leaves NULL (a UNION needs them typed). */
-const NULL_COLUMN_TYPES: Record<string, string> = {
+/** The event columns a daily row needs (the rest of an event stays in the warehouse). */
+const DAILY_EVENT_COLUMNS = [
+  'event_id',
+  'site_id',
+  'asset_id',
+  'product_id',
+  'start_ts',
+  'end_ts',
+  'cause_code',
+  'lost_volume',
+] as const satisfies ReadonlyArray<(typeof DOWNTIME_EVENT_COLUMNS)[number]>;
+
+/** An event as the daily statement reads it. */
+type DailyEvent = Pick<DowntimeEvent, (typeof DAILY_EVENT_COLUMNS)[number]>;
+
+/** Every column of the daily statement: a row kind, the fact columns, then the event-only columns. */
+const DAILY_COLUMNS = [
+  ...FACT_COLUMNS,
+  ...DAILY_EVENT_COLUMNS.filter((column) => !(FACT_COLUMNS as readonly string[]).includes(column)),
+];
+
+/** SQL type of every column of the daily statement (the side that lacks a column sends a typed NULL). */
+const COLUMN_TYPES: Record<(typeof DAILY_COLUMNS)[number], string> = {
   date: 'DATE',
+  site_id: 'VARCHAR',
+  asset_id: 'VARCHAR',
+  product_id: 'VARCHAR',
   actual_volume: 'DOUBLE',
   planned_volume: 'DOUBLE',
   uptime_hours: 'DOUBLE',
@@ -69,16 +93,8 @@ const NULL_COLUMN_TYPES: Record<string, string> = {
   start_ts: 'TIMESTAMP',
   end_ts: 'TIMESTAMP',
   cause_code: 'VARCHAR',
-  cause_category: 'VARCHAR',
   lost_volume: 'DOUBLE',
-  description: 'VARCHAR',
 };
-
-/** Every column of the daily statement: a row kind, the fact columns, then the event-only columns. */
-const DAILY_COLUMNS = [
-  ...FACT_COLUMNS,
-  ...DOWNTIME_EVENT_COLUMNS.filter((column) => !(FACT_COLUMNS as readonly string[]).includes(column)),
-];
 
 const FACT_ROW = 0;
 const EVENT_ROW = 1;
@@ -86,7 +102,7 @@ const EVENT_ROW = 1;
 /** A row of the daily statement: a fact or an event, told apart by `row_kind`. */
 type DailyStatementRow =
   | (FactRow & { row_kind: typeof FACT_ROW })
-  | (DowntimeEvent & Record<string, unknown> & { row_kind: typeof EVENT_ROW });
+  | (DailyEvent & Record<string, unknown> & { row_kind: typeof EVENT_ROW });
 
 interface FactRow extends Record<string, unknown> {
   date: string;
@@ -144,12 +160,12 @@ export async function readDailyPage(
     quality_flags: 'p.quality_flags',
     forecast_volume: `${forecast.alias}.p50`,
   };
-  const eventColumns = new Set<string>(DOWNTIME_EVENT_COLUMNS);
+  const eventColumns = new Set<string>(DAILY_EVENT_COLUMNS);
   const select = (kind: number, expression: (column: string) => string | undefined) =>
     [
       `${kind} AS row_kind`,
       ...DAILY_COLUMNS.map(
-        (column) => `${expression(column) ?? `CAST(NULL AS ${NULL_COLUMN_TYPES[column]})`} AS ${column}`,
+        (column) => `${expression(column) ?? `CAST(NULL AS ${COLUMN_TYPES[column]})`} AS ${column}`,
       ),
     ].join(', ');
   const sql = [
@@ -170,7 +186,7 @@ export async function readDailyPage(
   ].join(' ');
   const result = await warehouse.query<DailyStatementRow>(sql, params);
   const facts: FactRow[] = [];
-  const events: DowntimeEvent[] = [];
+  const events: DailyEvent[] = [];
   for (const row of result.rows) {
     if (row.row_kind === FACT_ROW) facts.push(row);
     else events.push(row);
@@ -178,7 +194,7 @@ export async function readDailyPage(
   const hasMore = facts.length > options.limit;
   const pageRows = hasMore ? facts.slice(0, options.limit) : facts;
 
-  const eventsByAsset = new Map<string, DowntimeEvent[]>();
+  const eventsByAsset = new Map<string, DailyEvent[]>();
   for (const event of events) {
     const list = eventsByAsset.get(event.asset_id) ?? [];
     list.push(event);

@@ -14,12 +14,15 @@ export interface DowntimeEvent {
   description: string | null;
 }
 
+/** The part of a downtime event that places it in time and sizes its loss. */
+export type TimedEvent = Pick<DowntimeEvent, 'start_ts' | 'end_ts' | 'lost_volume'>;
+
 /** Duration of an event in hours (at least a minute, so proration never divides by zero). */
-export const eventHours = (event: DowntimeEvent): number =>
+export const eventHours = (event: TimedEvent): number =>
   Math.max(1 / 60, (Date.parse(`${event.end_ts}Z`) - Date.parse(`${event.start_ts}Z`)) / 3_600_000);
 
 /** The part of an event's lost volume that falls on `day`, prorated by overlapping hours. */
-export function lostOnDay(event: DowntimeEvent, day: string): number {
+export function lostOnDay(event: TimedEvent, day: string): number {
   if (event.lost_volume === null) return 0;
   return (event.lost_volume * overlapHoursOnDay(event.start_ts, event.end_ts, day)) / eventHours(event);
 }
@@ -35,5 +38,5 @@ export function lostInRange(event: DowntimeEvent, from: string, to: string): num
 }
 
 /** True when the event overlaps the calendar day. */
-export const overlapsDay = (event: DowntimeEvent, day: string): boolean =>
+export const overlapsDay = (event: TimedEvent, day: string): boolean =>
   overlapHoursOnDay(event.start_ts, event.end_ts, day) > 0;
