@@ -119,6 +119,7 @@ function printLoad(report: LoadReport): void {
         'p99 ms',
         'max ms',
         'non-2xx',
+        'CPU µs/req',
         'peak RSS MiB',
       ],
       report.rows.map((row) =>
@@ -133,9 +134,10 @@ function printLoad(report: LoadReport): void {
               fixed(row.result.p99Ms, 2),
               fixed(row.result.maxMs, 1),
               row.result.non2xx + row.result.errors,
+              fixed(row.result.serverCpuUsPerRequest, 0),
               fixed(row.result.rssPeakMiB),
             ]
-          : [row.id, '', 'skipped', '', '', '', '', '', '', ''],
+          : [row.id, '', 'skipped', '', '', '', '', '', '', '', ''],
       ),
     ),
   );

@@ -4,7 +4,7 @@
  * histogram has no p95); the server's RSS is sampled from /proc while the run lasts.
  */
 import autocannon from 'autocannon';
-import { readVmMiB, sleep } from './process.js';
+import { readCpuSeconds, readVmMiB, sleep } from './process.js';
 
 /** What to load and how hard. */
 export interface LoadTarget {
@@ -46,6 +46,11 @@ export interface LoadResult {
   statuses: Record<string, number>;
   rssBeforeMiB: number;
   rssPeakMiB: number;
+  /**
+   * Server CPU time (all threads) per measured request, in µs. Steadier than req/s on shared cores:
+   * it does not move when the load generator or a neighbour takes the CPU.
+   */
+  serverCpuUsPerRequest: number;
   cacheHits?: number;
 }
 
@@ -88,6 +93,7 @@ async function fire(target: LoadTarget, seconds: number, measured: boolean): Pro
       : {}),
   };
   const rssBefore = target.pid ? readVmMiB(target.pid) : Number.NaN;
+  const cpuBefore = target.pid ? readCpuSeconds(target.pid) : Number.NaN;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
     if (target.pid) rssPeak = Math.max(rssPeak, readVmMiB(target.pid));
@@ -115,6 +121,7 @@ async function fire(target: LoadTarget, seconds: number, measured: boolean): Pro
       }
     });
     if (target.pid) rssPeak = Math.max(rssPeak, readVmMiB(target.pid));
+    const cpuSeconds = target.pid ? readCpuSeconds(target.pid) - cpuBefore : Number.NaN;
     const requests = latencies.length;
     const round = (value: number) => Math.round(value * 100) / 100;
     return {
@@ -133,6 +140,7 @@ async function fire(target: LoadTarget, seconds: number, measured: boolean): Pro
       statuses,
       rssBeforeMiB: round(rssBefore),
       rssPeakMiB: round(rssPeak),
+      serverCpuUsPerRequest: requests > 0 ? round((cpuSeconds * 1e6) / requests) : Number.NaN,
       ...(target.countCacheHits ? { cacheHits } : {}),
     };
   } finally {

@@ -50,6 +50,19 @@ export function serverCommand(): { command: string; args: string[]; label: strin
   };
 }
 
+/**
+ * CPU time (user + system, all threads) a process has used so far, in seconds, from `/proc/<pid>/stat`
+ * (clock ticks of 1/100 s, Linux's USER_HZ); NaN when it cannot be read.
+ */
+export function readCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Reads VmRSS (or another `Vm*` field) of a process in MiB. */
 export function readVmMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   try {
