@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { ApiKeyRecord, KeyStore, Scope } from '../../ports/key-store.js';
 import type { Environment, RateTier } from '../../profiles.js';
 import { generateApiKey, hashApiKey, parseApiKey, randomBase62, safeEqualHex } from './token.js';
@@ -65,12 +66,14 @@ export class KeyService {
   private readonly cache = new Map<string, { record: ApiKeyRecord; cachedAt: number }>();
   private readonly lastTouched = new Map<string, number>();
   private readonly now: () => number;
+  private readonly pepperKey: KeyObject;
 
   constructor(
     private readonly store: KeyStore,
     private readonly options: KeyServiceOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.pepperKey = createSecretKey(Buffer.from(options.pepper, 'utf8'));
   }
 
   /** The service's clock in epoch milliseconds (injectable for tests). */
@@ -90,7 +93,7 @@ export class KeyService {
       id: `key_${randomBase62(16)}`,
       name: input.name,
       env: this.options.env,
-      keyHash: hashApiKey(generated.plaintext, this.options.pepper),
+      keyHash: hashApiKey(generated.plaintext, this.pepperKey),
       displayPrefix: generated.displayPrefix,
       scopes: [...new Set(input.scopes)],
       rateTier: input.rateTier ?? 'standard',
@@ -120,7 +123,7 @@ export class KeyService {
         },
       };
     }
-    const keyHash = hashApiKey(presented, this.options.pepper);
+    const keyHash = hashApiKey(presented, this.pepperKey);
     const record = this.cachedRecord(keyHash) ?? (await this.lookup(keyHash));
     if (!record || !safeEqualHex(record.keyHash, keyHash) || record.env !== this.options.env) {
       return { ok: false, rejection: { code: 'invalid_api_key', detail: 'The API key is not known.' } };

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ENVIRONMENTS, type Environment } from '../../profiles.js';
 import { BASE62_ALPHABET, encodeBase62Fixed } from './base62.js';
 import { crc32 } from './crc32.js';
@@ -87,8 +87,11 @@ export function parseApiKey(text: string): ParsedApiKey {
   return { ok: true, env: env as Environment, body: body! };
 }
 
-/** HMAC-SHA-256 of the full plaintext key under a server-side pepper, as 64 lower-case hex characters. */
-export function hashApiKey(plaintext: string, pepper: string | Uint8Array): string {
+/**
+ * HMAC-SHA-256 of the full plaintext key under a server-side pepper, as 64 lower-case hex characters.
+ * A pepper given as a `KeyObject` (see `createSecretKey`) is not re-imported on every call.
+ */
+export function hashApiKey(plaintext: string, pepper: string | Uint8Array | KeyObject): string {
   return createHmac('sha256', pepper).update(plaintext, 'utf8').digest('hex');
 }
 
