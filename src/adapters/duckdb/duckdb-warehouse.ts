@@ -25,9 +25,9 @@ export interface DuckDbWarehouseOptions {
   timeoutMs: number;
   /** Connections kept open for concurrent queries (DuckDB runs them in parallel). */
   connections?: number;
-  /** Worker threads of the DuckDB instance (DuckDB's default: one per core). */
+  /** Threads DuckDB may use per query (DuckDB's default, one per core, when absent; the app passes `DUCKDB_THREADS`). */
   threads?: number;
-  /** Prepared statements kept per connection, by SQL text (parsed and planned once). */
+  /** Prepared statements kept per connection, by SQL text (parsed once; DuckDB re-plans one with parameters on each run). */
   statementCacheSize?: number;
   /** Rows per row group of the database file (see {@link WAREHOUSE_ROW_GROUP_SIZE}). */
   rowGroupSize?: number;
@@ -199,8 +199,8 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * Runs `sql` through this connection's prepared statement for it, preparing it on first use (the
-   * statement is parsed and planned once; each call only binds and executes).
+   * Runs `sql` through this connection's prepared statement for it, preparing it on first use (parsed
+   * once; DuckDB still plans a statement with parameters again on every execution, see ADR 0011).
    */
   private async prepared(connection: DuckDBConnection, sql: string, params: readonly SqlParam[]) {
     let cache = this.statements.get(connection);

@@ -78,8 +78,10 @@ const DAILY_COLUMNS = [
   ...DAILY_EVENT_COLUMNS.filter((column) => !(FACT_COLUMNS as readonly string[]).includes(column)),
 ];
 
+type DailyColumn = (typeof DAILY_COLUMNS)[number];
+
 /** SQL type of every column of the daily statement (the side that lacks a column sends a typed NULL). */
-const COLUMN_TYPES: Record<(typeof DAILY_COLUMNS)[number], string> = {
+const COLUMN_TYPES: Record<DailyColumn, string> = {
   date: 'DATE',
   site_id: 'VARCHAR',
   asset_id: 'VARCHAR',
@@ -149,7 +151,7 @@ export async function readDailyPage(
   const eventSource = downtimeEventsSource(model, { ...filters, from: eventsFrom });
   params.push(...eventSource.params);
 
-  const factExpressions: Record<string, string> = {
+  const factSide: Record<(typeof FACT_COLUMNS)[number], string> = {
     date: 'p.date',
     site_id: 'a.site_id',
     asset_id: 'p.asset_id',
@@ -160,27 +162,25 @@ export async function readDailyPage(
     quality_flags: 'p.quality_flags',
     forecast_volume: `${forecast.alias}.p50`,
   };
-  const eventColumns = new Set<string>(DAILY_EVENT_COLUMNS);
-  const select = (kind: number, expression: (column: string) => string | undefined) =>
+  const eventSide = Object.fromEntries(
+    DAILY_EVENT_COLUMNS.map((column) => [column, downtimeEventColumn(downtime.alias, column)]),
+  );
+  const select = (kind: number, side: Partial<Record<DailyColumn, string>>) =>
     [
       `${kind} AS row_kind`,
       ...DAILY_COLUMNS.map(
-        (column) => `${expression(column) ?? `CAST(NULL AS ${COLUMN_TYPES[column]})`} AS ${column}`,
+        (column) => `${side[column] ?? `CAST(NULL AS ${COLUMN_TYPES[column]})`} AS ${column}`,
       ),
     ].join(', ');
   const sql = [
-    `SELECT * FROM (SELECT ${select(FACT_ROW, (column) => factExpressions[column])}`,
+    `SELECT * FROM (SELECT ${select(FACT_ROW, factSide)}`,
     `FROM ${production.table} ${production.alias}`,
     `JOIN ${assets.table} ${assets.alias} ON ${assets.join}`,
     `LEFT JOIN ${forecast.table} ${forecast.alias} ON ${forecast.alias}.date = p.date AND ${forecast.alias}.asset_id = p.asset_id AND ${forecast.alias}.product_id = p.product_id AND ${forecast.alias}.model_version = ?`,
     `WHERE ${where.sql}${keyset}`,
     'ORDER BY p.date, p.asset_id, p.product_id',
     'LIMIT ?) facts',
-    `UNION ALL SELECT ${select(EVENT_ROW, (column) =>
-      eventColumns.has(column)
-        ? downtimeEventColumn(downtime.alias, column as (typeof DOWNTIME_EVENT_COLUMNS)[number])
-        : undefined,
-    )}`,
+    `UNION ALL SELECT ${select(EVENT_ROW, eventSide)}`,
     eventSource.sql,
     'ORDER BY row_kind, date, asset_id, product_id, start_ts, event_id',
   ].join(' ');
