@@ -40,6 +40,22 @@ export interface DailyPage {
   quality: Record<string, number>;
 }
 
+/**
+ * Orders strings by Unicode code point, as DuckDB's and Snowflake's default binary collation do (JavaScript's
+ * `<` compares UTF-16 code units, which differs for characters beyond the Basic Multilingual Plane).
+ */
+export function compareBinary(left: string, right: string): number {
+  if (left === right) return 0;
+  const length = Math.min(left.length, right.length);
+  for (let index = 0; index < length; index += 1) {
+    const a = left.codePointAt(index) as number;
+    const b = right.codePointAt(index) as number;
+    if (a !== b) return a < b ? -1 : 1;
+    if (a > 0xffff) index += 1;
+  }
+  return left.length - right.length;
+}
+
 const round = (value: number, digits = 3): number => {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
@@ -123,7 +139,9 @@ interface FactRow extends Record<string, unknown> {
  * against plan, uptime and the downtime events overlapping each row. One statement reads both: the
  * page of facts (`row_kind` 0) and, after them, the events of the whole remaining range (`row_kind` 1),
  * each side padding the other's columns with typed NULLs; each row keeps only the events overlapping
- * its own day. One statement instead of two saves the warehouse a second plan and execution.
+ * its own day. One statement instead of two saves the warehouse a second plan and execution. The
+ * statement leaves the union unordered (a sort over it cost the warehouse more than the rest of the
+ * page); both sides are put in key order here, in the warehouse's binary string order.
  */
 export async function readDailyPage(
   warehouse: Warehouse,
@@ -182,7 +200,6 @@ export async function readDailyPage(
     'LIMIT ?) facts',
     `UNION ALL SELECT ${select(EVENT_ROW, eventSide)}`,
     eventSource.sql,
-    'ORDER BY row_kind, date, asset_id, product_id, start_ts, event_id',
   ].join(' ');
   const result = await warehouse.query<DailyStatementRow>(sql, params);
   const facts: FactRow[] = [];
@@ -191,6 +208,19 @@ export async function readDailyPage(
     if (row.row_kind === FACT_ROW) facts.push(row);
     else events.push(row);
   }
+  facts.sort(
+    (left, right) =>
+      compareBinary(left.date, right.date) ||
+      compareBinary(left.asset_id, right.asset_id) ||
+      compareBinary(left.product_id, right.product_id),
+  );
+  events.sort(
+    (left, right) =>
+      compareBinary(left.asset_id, right.asset_id) ||
+      compareBinary(left.product_id ?? '', right.product_id ?? '') ||
+      compareBinary(left.start_ts, right.start_ts) ||
+      compareBinary(left.event_id, right.event_id),
+  );
   const hasMore = facts.length > options.limit;
   const pageRows = hasMore ? facts.slice(0, options.limit) : facts;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIncident } from '../../../src/domain/demo/incidents.js';
 import { seedDemoData } from '../../../src/domain/demo/seed.js';
+import { compareBinary } from '../../../src/domain/insights/daily.js';
 import type { Services } from '../../../src/services.js';
 import { buildTestApp, openTestStores, type TestStores } from '../../support/services.js';
 
@@ -168,17 +169,26 @@ describe('/insights on the demo data', () => {
   it('pages with links.next until every row has been seen exactly once', async () => {
     const all = await json<{ data: unknown[] }>('/insights/daily?from=2025-06-01&to=2025-06-03&limit=10000');
     let next: string | null = '/insights/daily?from=2025-06-01&to=2025-06-03&limit=25';
-    const seen: string[] = [];
+    const seen: Array<[string, string, string]> = [];
     while (next) {
       const page: {
         data: Array<{ date: string; asset_id: string; product_id: string }>;
         links: { next: string | null };
       } = await json(next);
-      seen.push(...page.data.map((row) => `${row.date}|${row.asset_id}|${row.product_id}`));
+      seen.push(
+        ...page.data.map((row): [string, string, string] => [row.date, row.asset_id, row.product_id]),
+      );
       next = page.links.next;
     }
     expect(seen).toHaveLength(all.data.length);
-    expect(new Set(seen).size).toBe(seen.length);
+    expect(new Set(seen.map((key) => key.join('|'))).size).toBe(seen.length);
+    const inKeyOrder = [...seen].sort(
+      (left, right) =>
+        compareBinary(left[0], right[0]) ||
+        compareBinary(left[1], right[1]) ||
+        compareBinary(left[2], right[2]),
+    );
+    expect(seen).toEqual(inKeyOrder);
   });
 
   it('answers 304 for a matching ETag', async () => {
