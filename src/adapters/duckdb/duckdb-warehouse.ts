@@ -7,6 +7,7 @@ import {
   type DuckDBPreparedStatement,
   DuckDBTypeId,
   type Json,
+  JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import {
   type SqlParam,
@@ -134,10 +135,15 @@ export class DuckDbWarehouse implements Warehouse {
       repeat = setInterval(() => connection.interrupt(), 50);
     }, remaining);
     try {
-      const reader = await this.prepared(connection, sql, params);
-      const names = reader.columnNames();
-      const types = reader.columnTypes().map((type) => type.typeId);
-      const rows = reader.getRowsJson().map((values) => toRow<Row>(names, types, values));
+      const result = await this.prepared(connection, sql, params);
+      const names = result.columnNames().map((name) => name.toLowerCase());
+      const types = result.columnTypes().map((type) => type.typeId);
+      const rows: Row[] = [];
+      for (let index = 0; index < result.chunkCount; index += 1) {
+        for (const values of result.getChunk(index).convertRows(JsonDuckDBValueConverter)) {
+          rows.push(toRow<Row>(names, types, values));
+        }
+      }
       return { rows, queryId: randomUUID(), elapsedMs: performance.now() - started };
     } catch (error) {
       this.forgetStatement(connection, sql);
@@ -200,7 +206,9 @@ export class DuckDbWarehouse implements Warehouse {
 
   /**
    * Runs `sql` through this connection's prepared statement for it, preparing it on first use (parsed
-   * once; DuckDB still plans a statement with parameters again on every execution, see ADR 0011).
+   * once; DuckDB still plans a statement with parameters again on every execution, see ADR 0011). The
+   * result is materialised by the execution itself, so its chunks are read synchronously: no further
+   * round trip through the thread pool per chunk (ADR 0012).
    */
   private async prepared(connection: DuckDBConnection, sql: string, params: readonly SqlParam[]) {
     let cache = this.statements.get(connection);
@@ -226,7 +234,7 @@ export class DuckDbWarehouse implements Warehouse {
     cache.bySql.set(sql, statement);
     statement.clearBindings();
     if (params.length > 0) statement.bind([...params]);
-    return statement.runAndReadAll();
+    return statement.run();
   }
 
   private forgetStatement(connection: DuckDBConnection, sql: string): void {
@@ -285,12 +293,13 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
+/** One result row as an object keyed by the lower-cased column names. */
 function toRow<Row>(names: string[], types: DuckDBTypeId[], values: Json[]): Row {
   const row: Record<string, unknown> = {};
   for (let index = 0; index < names.length; index += 1) {
     const value = values[index] ?? null;
     const typeId = types[index] as DuckDBTypeId;
-    const name = (names[index] as string).toLowerCase();
+    const name = names[index] as string;
     if (value === null) row[name] = null;
     else if (NUMERIC_AS_STRING.has(typeId)) row[name] = Number(value);
     else if (TIMESTAMPS.has(typeId) && typeof value === 'string')

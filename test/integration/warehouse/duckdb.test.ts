@@ -37,6 +37,17 @@ describe('DuckDB warehouse adapter: prepared statements reused per connection', 
     expect(none.rows).toEqual([]);
   });
 
+  it('returns every row of a result longer than one chunk, in order, with lower-cased keys and typed values', async () => {
+    const result = await warehouse.query<{ n: number; big: number; at: string }>(
+      'SELECT i AS "N", CAST(i AS BIGINT) * 3 AS big, TIMESTAMP \'2026-01-01 00:00:00\' + to_seconds(i) AS at FROM range(?) t(i) ORDER BY i',
+      [5_000],
+    );
+    expect(result.rows).toHaveLength(5_000);
+    expect(result.rows[0]).toEqual({ n: 0, big: 0, at: '2026-01-01T00:00:00' });
+    expect(result.rows[4_999]).toEqual({ n: 4_999, big: 14_997, at: '2026-01-01T01:23:19' });
+    expect(result.rows.every((row, index) => row.n === index)).toBe(true);
+  });
+
   it('keeps answering correctly when more statement shapes are used than it caches', async () => {
     for (let round = 0; round < 3; round += 1) {
       expect((await warehouse.query(labelOf, [2])).rows).toEqual([{ label: 'two' }]);
