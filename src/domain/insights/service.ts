@@ -45,6 +45,8 @@ export interface InsightsServiceOptions {
 interface CacheEntry {
   value: unknown;
   storedAt: number;
+  /** Derived once, when the entry is stored: a hash of the data version and the query. */
+  etag: string;
 }
 
 /**
@@ -232,23 +234,26 @@ export class InsightsService {
     );
   }
 
+  /**
+   * Serves `compute`'s result from an LRU cache keyed by the data version and the query (the JSON text
+   * itself, so a hit hashes nothing), computing and storing it on a miss or past the TTL.
+   */
   private async cached<T>(keyParts: unknown[], compute: () => Promise<T>): Promise<Cached<T>> {
     const catalog = await this.catalog();
-    const key = createHash('sha256')
-      .update(JSON.stringify([catalog.dataVersion, ...keyParts]))
-      .digest('base64url');
+    const key = JSON.stringify([catalog.dataVersion, ...keyParts]);
     const hit = this.cache.get(key);
     const now = this.now();
     if (hit && now - hit.storedAt < this.options.cacheTtlMs) {
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return { value: hit.value as T, cacheHit: true, etag: `"${key.slice(0, 27)}"`, asOf: catalog.asOf };
+      return { value: hit.value as T, cacheHit: true, etag: hit.etag, asOf: catalog.asOf };
     }
     const value = await compute();
-    this.cache.set(key, { value, storedAt: now });
+    const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 27)}"`;
+    this.cache.set(key, { value, storedAt: now, etag });
     const limit = this.options.cacheEntries ?? 2_000;
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);
-    return { value, cacheHit: false, etag: `"${key.slice(0, 27)}"`, asOf: catalog.asOf };
+    return { value, cacheHit: false, etag, asOf: catalog.asOf };
   }
 }
 
