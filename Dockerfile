@@ -11,7 +11,11 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: production dependencies, compiled code and the files read at run time; non-root.
 FROM node:22-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=3000 DATALIVE_DATA_DIR=/var/lib/datalive
+# jemalloc for the server process: DuckDB's many short-lived allocations cost 10-20 % more CPU under
+# glibc malloc (ADR 0013). The link gives one path on every architecture.
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/* \
+ && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2
+ENV NODE_ENV=production PORT=3000 DATALIVE_DATA_DIR=/var/lib/datalive LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -52,6 +52,7 @@ const schema = z.object({
   WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
   DUCKDB_PATH: optionalText,
   DUCKDB_THREADS: positiveInt.max(256).optional(),
+  DATALIVE_ALLOCATOR: z.enum(['auto', 'system']).default('auto'),
   WAREHOUSE_TIMEOUT_MS: positiveInt.max(300_000).default(20_000),
   SNOWFLAKE_ACCOUNT: optionalText,
   SNOWFLAKE_USER: optionalText,

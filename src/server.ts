@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
+import { activeAllocator } from './allocator.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startControlPlane } from './control-plane.js';
@@ -69,6 +70,7 @@ export async function startServer(
       env: config.env,
       warehouse: services.warehouse.kind,
       database: services.db.mode,
+      allocator: activeAllocator(),
       boot_ms: Math.round(performance.now() - bootStarted),
     },
     'datalive api listening',
@@ -139,7 +141,11 @@ export async function bootstrapAdminKey(
   return true;
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs the server as this process's job: starts it, shuts it down gracefully on SIGTERM or SIGINT, and
+ * exits 78 on a configuration error or 1 on any other start failure.
+ */
+export async function runServerProcess(): Promise<void> {
   let running: RunningServer | undefined;
   let stopRequested: string | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -166,4 +172,4 @@ async function main(): Promise<void> {
 
 const isEntry =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-if (isEntry) void main();
+if (isEntry) void runServerProcess();

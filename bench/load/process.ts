@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { chooseAllocator } from '../../src/allocator.js';
 
 /** A server running in a child process. */
 export interface ChildServer {
@@ -38,15 +39,22 @@ export interface ChildServerOptions {
   timeoutMs?: number;
 }
 
-/** The command that runs the API server: the build in `dist/` when present, the sources through tsx otherwise. */
+/**
+ * The command that runs the API server: the build in `dist/` when present, the sources through tsx
+ * otherwise; the label names the allocator too.
+ */
 export function serverCommand(): { command: string; args: string[]; label: string } {
   if (existsSync('dist/server.js')) {
-    return { command: process.execPath, args: ['dist/server.js'], label: 'node dist/server.js' };
+    return {
+      command: process.execPath,
+      args: ['dist/server.js'],
+      label: `node dist/server.js, ${allocatorLabel()}`,
+    };
   }
   return {
     command: process.execPath,
     args: ['--import', 'tsx', 'src/server.ts'],
-    label: 'node --import tsx src/server.ts',
+    label: `node --import tsx src/server.ts, ${allocatorLabel()}`,
   };
 }
 
@@ -164,13 +172,21 @@ function tail(file: string): string {
 }
 
 /**
- * Environment for a server under benchmark: only PATH/HOME/TMPDIR/LANG from this process (no stray
- * DATABASE_URL or REDIS_URL from the shell), plus `vars`.
+ * Environment for a server under benchmark: only PATH/HOME/TMPDIR/LANG/DATALIVE_ALLOCATOR from this
+ * process (no stray DATABASE_URL or REDIS_URL from the shell), plus `vars`, with the allocator `npm start`
+ * would choose (jemalloc preloaded when the system has it; see `src/allocator.ts`). The server is started
+ * directly rather than through the launcher, so the CPU read from `/proc/<pid>` is the server's own.
  */
 export function serverEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) {
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'DATALIVE_ALLOCATOR']) {
     if (process.env[name] !== undefined) kept[name] = process.env[name];
   }
-  return { ...kept, NODE_ENV: 'production', ...vars };
+  return chooseAllocator({ ...kept, NODE_ENV: 'production', ...vars }).env;
+}
+
+/** How the servers under benchmark allocate memory, for the report header. */
+export function allocatorLabel(): string {
+  const choice = chooseAllocator(serverEnv({}));
+  return choice.library ? `jemalloc preloaded (${choice.library})` : 'system malloc';
 }

@@ -3,12 +3,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chooseAllocator } from '../../src/allocator.js';
 
 /**
  * No Docker engine runs here, so this test replays the Dockerfile: each stage's WORKDIR becomes a temp
  * folder, COPY copies (from the repo or an earlier stage), RUN runs in that folder, ENV is collected, and
  * the final CMD is started with production dependencies only. RUN lines that only prepare system paths
- * of the image (absolute paths outside WORKDIR, e.g. the data volume) are reported and skipped.
+ * of the image (absolute paths outside WORKDIR: the data volume, the jemalloc package) are reported and
+ * skipped; the image's `LD_PRELOAD` becomes this machine's jemalloc when it has one, and is dropped otherwise.
  */
 
 interface Stage {
@@ -106,7 +108,19 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
     expect(existsSync(path.join(runtime.dir, 'dist/server.js'))).toBe(true);
     expect(existsSync(path.join(runtime.dir, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(path.join(runtime.dir, 'node_modules/hono'))).toBe(true);
-    expect(runtime.skipped.every((line) => line.includes('/var/lib/datalive'))).toBe(true);
+    expect(
+      runtime.skipped.every(
+        (line) =>
+          line.includes('/var/lib/datalive') ||
+          line.includes('install -y --no-install-recommends libjemalloc2'),
+      ),
+    ).toBe(true);
+    const jemallocLine = runtime.skipped.find((line) => line.includes('libjemalloc2')) ?? '';
+    expect(jemallocLine).toContain(
+      `ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" ${runtime.env.LD_PRELOAD}`,
+    );
+    const localJemalloc = chooseAllocator({}).library;
+    const { LD_PRELOAD: _imagePath, ...imageEnv } = runtime.env;
 
     const dataDir = path.join(workRoot, 'data');
     mkdirSync(dataDir);
@@ -115,7 +129,8 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
       cwd: runtime.dir,
       env: {
         PATH: process.env.PATH ?? '',
-        ...runtime.env,
+        ...imageEnv,
+        ...(localJemalloc ? { LD_PRELOAD: localJemalloc } : {}),
         DATALIVE_DATA_DIR: dataDir,
         PORT: '0',
         HOST: '127.0.0.1',
@@ -123,18 +138,23 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let allocator = '';
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`no listening line: ${output}`)), 90_000);
       server?.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /"url":"(http:\/\/[^"]+)".*"msg":"datalive api listening"/.exec(output);
+        const match = /"url":"(http:\/\/[^"]+)".*"allocator":"(\w+)".*"msg":"datalive api listening"/.exec(
+          output,
+        );
         if (match) {
           clearTimeout(timer);
+          allocator = match[2] as string;
           resolve(match[1] as string);
         }
       });
     });
+    expect(allocator).toBe(localJemalloc ? 'jemalloc' : 'system');
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
     const [hcCommand, ...hcArgs] = runtime.healthcheck as string[];
