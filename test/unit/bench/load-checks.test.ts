@@ -61,4 +61,32 @@ describe('load bench checks', () => {
       pass: false,
     });
   });
+
+  it('judges cached daily against /health on paired rounds when it has them', () => {
+    const rows = (cached: number[], health: number[], rounds: boolean): LoadRow[] => [
+      {
+        id: 'health',
+        description: '',
+        result: result([...health].sort((a, b) => a - b)[Math.floor(health.length / 2)] as number),
+        ...(rounds ? { roundsRps: health } : {}),
+      },
+      {
+        id: 'daily_cached',
+        description: '',
+        result: result([...cached].sort((a, b) => a - b)[Math.floor(cached.length / 2)] as number),
+        ...(rounds ? { roundsRps: cached } : {}),
+      },
+    ];
+    const check = (list: LoadRow[]) => evaluate(list).find((entry) => entry.target.includes('× /health'));
+    // Medians alone: 7,000 / 13,000 = 0.54; round by round: 0.53, 0.52, 0.54 → 0.53.
+    expect(check(rows([8000, 6000, 7000], [15000, 11500, 13000], true))).toMatchObject({
+      value: 0.53,
+      pass: true,
+    });
+    expect(check(rows([8000, 6000, 7000], [15000, 11500, 13000], false))).toMatchObject({ value: 0.54 });
+    expect(check(rows([6000, 6100, 5900], [14000, 14100, 13900], true))).toMatchObject({
+      value: 0.43,
+      pass: false,
+    });
+  });
 });
