@@ -104,7 +104,15 @@ export class KeyService {
     return { record, plaintext: generated.plaintext };
   }
 
+  /**
+   * Verifies a presented key. A key whose HMAC is in the verification cache was found in this
+   * environment's store under exactly that hash within the TTL, so it skips the offline checks; any other
+   * key is parsed (shape, checksum, environment) before the store is asked.
+   */
   async verify(presented: string): Promise<Verification> {
+    const keyHash = hashApiKey(presented, this.pepperKey);
+    const cached = this.cachedRecord(keyHash);
+    if (cached && cached.env === this.options.env) return this.admit(cached);
     const parsed = parseApiKey(presented);
     if (!parsed.ok) {
       const detail =
@@ -123,11 +131,15 @@ export class KeyService {
         },
       };
     }
-    const keyHash = hashApiKey(presented, this.pepperKey);
-    const record = this.cachedRecord(keyHash) ?? (await this.lookup(keyHash));
+    const record = await this.lookup(keyHash);
     if (!record || !safeEqualHex(record.keyHash, keyHash) || record.env !== this.options.env) {
       return { ok: false, rejection: { code: 'invalid_api_key', detail: 'The API key is not known.' } };
     }
+    return this.admit(record);
+  }
+
+  /** The verdict on a known key of this environment: revoked, expired, or its principal. */
+  private admit(record: ApiKeyRecord): Verification {
     const now = this.now();
     if (record.revokedAt && record.revokedAt.getTime() <= now) {
       return { ok: false, rejection: { code: 'revoked_api_key', detail: 'The API key has been revoked.' } };
