@@ -6,9 +6,10 @@ import { chooseAllocator } from './allocator.js';
 
 /**
  * `npm start`'s entry. With jemalloc on the system (ADR 0013) the server runs as a child started with it
- * preloaded, in its own process group; this process forwards SIGINT, SIGTERM and SIGHUP to it exactly once
- * and exits with its status. Otherwise, or when jemalloc is already preloaded (the Docker image), the server
- * runs in this process.
+ * preloaded, in its own process group (so a terminal's Ctrl-C reaches it once, through this process rather
+ * than twice); this process forwards every SIGINT, SIGTERM and SIGHUP it gets and exits with the child's
+ * status. Otherwise, or when jemalloc is already preloaded (the Docker image), the server runs in this
+ * process.
  */
 function launch(): void {
   const choice = chooseAllocator(process.env);
