@@ -21,6 +21,14 @@ const result = (rps: number): LoadResult => ({
   serverCpuUsPerRequest: 1e6 / rps,
 });
 
+/** A row showing the median of `rounds`, with every round kept when `paired`. */
+const roundRow = (id: string, rounds: number[], paired: boolean): LoadRow => ({
+  id,
+  description: '',
+  result: result([...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)] as number),
+  ...(paired ? { roundsRps: rounds } : {}),
+});
+
 describe('load bench checks', () => {
   it('takes the median of round-by-round ratios, so one disturbed round moves nothing', () => {
     expect(pairedRatio([80, 82, 40, 84, 81], [100, 100, 100, 100, 100])).toBeCloseTo(0.81);
@@ -31,19 +39,9 @@ describe('load bench checks', () => {
   });
 
   it('judges the auth overhead on paired rounds when it has them, on the median rows otherwise', () => {
-    const rows = (auth: number[], bare: number[], rounds: boolean): LoadRow[] => [
-      {
-        id: 'catalog_auth_memory',
-        description: '',
-        result: result([...auth].sort((a, b) => a - b)[Math.floor(auth.length / 2)] as number),
-        ...(rounds ? { roundsRps: auth } : {}),
-      },
-      {
-        id: 'catalog_noauth_memory',
-        description: '',
-        result: result([...bare].sort((a, b) => a - b)[Math.floor(bare.length / 2)] as number),
-        ...(rounds ? { roundsRps: bare } : {}),
-      },
+    const rows = (auth: number[], bare: number[], paired: boolean): LoadRow[] => [
+      roundRow('catalog_auth_memory', auth, paired),
+      roundRow('catalog_noauth_memory', bare, paired),
     ];
     const check = (list: LoadRow[]) => evaluate(list).find((entry) => entry.target.includes('in-process'));
     // Medians alone: 8,000 / 9,000 = 0.89; round by round: 0.80, 0.97, 0.91 → 0.91.
@@ -63,19 +61,9 @@ describe('load bench checks', () => {
   });
 
   it('judges cached daily against /health on paired rounds when it has them', () => {
-    const rows = (cached: number[], health: number[], rounds: boolean): LoadRow[] => [
-      {
-        id: 'health',
-        description: '',
-        result: result([...health].sort((a, b) => a - b)[Math.floor(health.length / 2)] as number),
-        ...(rounds ? { roundsRps: health } : {}),
-      },
-      {
-        id: 'daily_cached',
-        description: '',
-        result: result([...cached].sort((a, b) => a - b)[Math.floor(cached.length / 2)] as number),
-        ...(rounds ? { roundsRps: cached } : {}),
-      },
+    const rows = (cached: number[], health: number[], paired: boolean): LoadRow[] => [
+      roundRow('health', health, paired),
+      roundRow('daily_cached', cached, paired),
     ];
     const check = (list: LoadRow[]) => evaluate(list).find((entry) => entry.target.includes('× /health'));
     // Medians alone: 7,000 / 13,000 = 0.54; round by round: 0.53, 0.52, 0.54 → 0.53.
