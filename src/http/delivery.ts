@@ -130,7 +130,8 @@ export function csvResponse<Row extends object>(
   columns: readonly string[],
   rows: readonly Row[],
 ) {
-  c.header('Content-Type', 'text/csv; charset=utf-8');
-  c.header('Content-Disposition', `inline; filename="${name}.csv"`);
-  return c.body(toCsv(columns, rows), 200);
+  return c.body(toCsv(columns, rows), 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `inline; filename="${name}.csv"`,
+  });
 }
