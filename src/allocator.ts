@@ -9,6 +9,9 @@ export const JEMALLOC_CANDIDATES = [
   '/usr/lib/libjemalloc.so.2',
 ] as const;
 
+/** How jemalloc's shared library is named, in `LD_PRELOAD` and in a process's memory map. */
+const JEMALLOC_LIBRARY = /libjemalloc\.so/;
+
 /** The memory allocator the server process runs with, and the environment that gives it. */
 export interface AllocatorChoice {
   allocator: 'jemalloc' | 'system';
@@ -32,7 +35,7 @@ export function chooseAllocator(
   options: { platform?: NodeJS.Platform; exists?: (file: string) => boolean } = {},
 ): AllocatorChoice {
   const preloaded = env.LD_PRELOAD ?? '';
-  const already = preloaded.split(/[:\s]+/).find((entry) => /libjemalloc\.so/.test(entry));
+  const already = preloaded.split(/[:\s]+/).find((entry) => JEMALLOC_LIBRARY.test(entry));
   if (already) return { allocator: 'jemalloc', library: already, env, relaunch: false };
   const platform = options.platform ?? process.platform;
   const exists = options.exists ?? existsSync;
@@ -55,7 +58,7 @@ export function chooseAllocator(
  */
 export function activeAllocator(mapsFile = '/proc/self/maps'): 'jemalloc' | 'system' {
   try {
-    return /libjemalloc\.so/.test(readFileSync(mapsFile, 'utf8')) ? 'jemalloc' : 'system';
+    return JEMALLOC_LIBRARY.test(readFileSync(mapsFile, 'utf8')) ? 'jemalloc' : 'system';
   } catch {
     return 'system';
   }

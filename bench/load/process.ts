@@ -44,18 +44,8 @@ export interface ChildServerOptions {
  * otherwise; the label names the allocator too.
  */
 export function serverCommand(): { command: string; args: string[]; label: string } {
-  if (existsSync('dist/server.js')) {
-    return {
-      command: process.execPath,
-      args: ['dist/server.js'],
-      label: `node dist/server.js, ${allocatorLabel()}`,
-    };
-  }
-  return {
-    command: process.execPath,
-    args: ['--import', 'tsx', 'src/server.ts'],
-    label: `node --import tsx src/server.ts, ${allocatorLabel()}`,
-  };
+  const args = existsSync('dist/server.js') ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  return { command: process.execPath, args, label: `node ${args.join(' ')}, ${allocatorLabel()}` };
 }
 
 /**
