@@ -2,8 +2,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
 import type { Services } from '../../../src/services.js';
-import { buildTestApp, openTestStores, type TestStores } from '../../support/services.js';
+import { captureIo } from '../../support/cli.js';
+import { buildTestApp, openTestStores, type TestStores, testEnv } from '../../support/services.js';
 
 const PROJECT = 'test/fixtures/pbip/production-losses';
 const DISTRACTORS = ['data/demo', '../shared/data/runbooks'];
@@ -160,5 +162,19 @@ describe('Power BI Project ingestion', () => {
     const problem = (await refused.json()) as { code: string; detail: string };
     expect(problem.code).toBe('payload_too_large');
     expect(problem.detail).toMatch(/over the 8388608-byte limit/);
+  });
+});
+
+describe('datalive ingest with a Power BI Project', () => {
+  it('indexes the folder named by its .pbip file, then finds nothing to do', async () => {
+    const env = testEnv();
+    const first = captureIo();
+    expect(await main(['ingest', `${PROJECT}/Production Losses.pbip`], first, env)).toBe(0);
+    expect(first.stdout.join('\n')).toMatch(
+      /1 added, 0 updated, 0 unchanged, 0 removed; \d+ chunks embedded/,
+    );
+    const second = captureIo();
+    expect(await main(['ingest', 'test/fixtures/pbip'], second, env)).toBe(0);
+    expect(second.stdout.join('\n')).toMatch(/0 added, 0 updated, 1 unchanged, 0 removed; 0 chunks/);
   });
 });
