@@ -43,7 +43,9 @@ export const SearchHitSchema = z
       z.object({ page: z.number() }),
     ]),
     snippet: z.string(),
-    text: z.string().openapi({ description: 'The whole passage (at most about 350 tokens), for retrievers.' }),
+    text: z
+      .string()
+      .openapi({ description: 'The whole passage (at most about 350 tokens), for retrievers.' }),
     doc_type: z.string(),
     scores: z.object({
       vector: z.number().nullable(),
