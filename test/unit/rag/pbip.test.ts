@@ -277,5 +277,8 @@ describe('walking folders with projects', () => {
       path.join(root, 'runbook.md'),
     ]);
     expect(await walkSources([path.join(project, 'Losses.pbip')])).toEqual([project]);
+    writeFileSync(path.join(root, 'losses.zip'), zipSync({ 'Losses.pbip': strToU8('{}') }));
+    expect(await walkSources([path.join(root, 'losses.zip')])).toEqual([path.join(root, 'losses.zip')]);
+    expect(await walkSources([root])).not.toContain(path.join(root, 'losses.zip'));
   });
 });

@@ -57,8 +57,9 @@ async function walkDirectory(
  * .markdown .html .htm .txt .pdf .yaml .yml .json), skipping hidden entries, node_modules, licence files
  * and MANIFEST.csv. A Power BI Project folder (see `isProjectFolder`) is listed as one source, the folder
  * itself, and its `.pbip`, `*.Report` and `*.SemanticModel` entries are not walked; a `.pbip` file given as
- * a root stands for its folder. Paths keep the form of the given roots (relative stays relative); the result is
- * de-duplicated and sorted by code point.
+ * a root stands for its folder, and a `.zip` file given as a root is read as a zipped project. Paths keep
+ * the form of the given roots (relative stays relative); the result is de-duplicated and sorted by code
+ * point.
  */
 export async function walkSources(paths: readonly string[], options: WalkOptions = {}): Promise<string[]> {
   const out: string[] = [];
@@ -67,6 +68,7 @@ export async function walkSources(paths: readonly string[], options: WalkOptions
     if (info.isDirectory()) await walkDirectory(root, '', out, options);
     else if (info.isFile() && root.toLowerCase().endsWith('.pbip'))
       out.push(path.dirname(path.normalize(root)));
+    else if (info.isFile() && root.toLowerCase().endsWith('.zip')) out.push(path.normalize(root));
     else if (info.isFile() && isSource(path.basename(root))) out.push(path.normalize(root));
   }
   return [...new Set(out)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
