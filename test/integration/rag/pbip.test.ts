@@ -120,6 +120,13 @@ describe('Power BI Project ingestion', () => {
     );
   });
 
+  it('finds the Spanish page and the Spanish-described measure for questions in Spanish', async () => {
+    const [page] = await search('¿Qué página muestra la variación por sitio y activo?');
+    expect(page?.heading_path).toEqual(['Production Losses', 'Page: Variación por sitio']);
+    const [measure] = await search('¿Cómo se calcula el volumen planificado?');
+    expect(measure?.heading_path).toEqual(['Production Losses', 'Measure: Planned Volume']);
+  });
+
   it('accepts the same project zipped through POST /rag/documents, unchanged on a second upload', async () => {
     const zip = Buffer.from(zipSync(folderEntries(PROJECT), { level: 6 }));
     const body = { uri: 'uploads/production-losses.zip', content_base64: zip.toString('base64') };
