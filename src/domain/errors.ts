@@ -5,7 +5,8 @@ export type DomainErrorCode =
   | 'unprocessable'
   | 'site_forbidden'
   | 'not_found'
-  | 'conflict';
+  | 'conflict'
+  | 'payload_too_large';
 
 /** An expected failure of a domain operation, caused by its input or the available data. */
 export class DomainError extends Error {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import pgvector from 'pgvector/pg';
 import type { Chunk, LoadedDocument } from '../../domain/rag/ingest/index.js';
 
 const SCHEMA_NAME = /^rag_(dev|qa|prod)$/;
@@ -57,8 +58,8 @@ export interface EmbeddedChunk {
   embedding: number[];
 }
 
-const vectorLiteral = (values: readonly number[]): string =>
-  `[${values.map((value) => Number(value.toFixed(7))).join(',')}]`;
+/** A vector as a bind parameter, in pgvector's text form (`pgvector.toSql`). */
+const vectorParam = (values: readonly number[]): string => pgvector.toSql([...values]);
 const TEXT_CONFIGS: Record<string, string> = { en: 'english', es: 'spanish' };
 const INSERT_BATCH = 50;
 /** Chunks a term may match and still select full-text candidates (above it, the term only ranks). */
@@ -140,6 +141,8 @@ export class PgRagRepository {
   private termRowCache: { loadedAt: number; rows: ReadonlyMap<string, number> } | undefined;
 
   private readonly commonTermRows: number;
+  /** Pool clients whose `vector` type parser is registered (`pgvector.registerTypes`). */
+  private readonly vectorClients = new WeakSet<pg.PoolClient>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -279,7 +282,7 @@ export class PgRagRepository {
             chunk.assets,
             TEXT_CONFIGS[chunk.language ?? 'en'] ?? 'english',
             chunk.tokenCount,
-            vectorLiteral(embedding),
+            vectorParam(embedding),
           );
           const placeholders = Array.from({ length: 15 }, (_, index) => `$${base + index + 1}`);
           placeholders[12] = `${placeholders[12]}::regconfig`;
@@ -338,7 +341,7 @@ export class PgRagRepository {
        FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
        WHERE ${where}
        ORDER BY c.embedding <=> $1::vector LIMIT $2`,
-      [vectorLiteral(embedding), limit, ...params],
+      [vectorParam(embedding), limit, ...params],
     );
   }
 
@@ -429,6 +432,27 @@ export class PgRagRepository {
     return estimates;
   }
 
+  /**
+   * The stored vectors of the given chunks, read back as numbers through the `vector` type parser that
+   * `pgvector.registerTypes` installs on the connection (its `fromSql`). Unknown ids are left out.
+   */
+  async storedEmbeddings(chunkIds: readonly string[]): Promise<Map<string, number[]>> {
+    const client = await this.pool.connect();
+    try {
+      if (!this.vectorClients.has(client)) {
+        await pgvector.registerTypes(client);
+        this.vectorClients.add(client);
+      }
+      const { rows } = await client.query<{ id: string; embedding: number[] }>(
+        `SELECT id, embedding FROM ${this.schema}.chunks WHERE id = ANY($1::bigint[])`,
+        [chunkIds],
+      );
+      return new Map(rows.map((row) => [String(row.id), row.embedding]));
+    } finally {
+      client.release();
+    }
+  }
+
   /** Every chunk's embedding input, for re-embedding. */
   async allChunks(): Promise<Array<{ id: string; embeddingText: string }>> {
     const { rows } = await this.pool.query<{
@@ -463,7 +487,7 @@ export class PgRagRepository {
       for (const [id, embedding] of embeddings) {
         await client.query(`UPDATE ${this.schema}.chunks SET embedding = $2::vector WHERE id = $1`, [
           id,
-          vectorLiteral(embedding),
+          vectorParam(embedding),
         ]);
       }
       await client.query(`ALTER TABLE ${this.schema}.chunks ALTER COLUMN embedding SET NOT NULL`);

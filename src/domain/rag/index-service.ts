@@ -175,8 +175,10 @@ export class RagIndexService {
     try {
       document = await loadDocument(input);
     } catch (error) {
-      if (error instanceof IngestError)
-        throw new DomainError('invalid_parameter', error.message, { param: 'content' });
+      if (error instanceof IngestError) {
+        const code = error.failure === 'too_large' ? 'payload_too_large' : 'invalid_parameter';
+        throw new DomainError(code, error.message, { param: 'content' });
+      }
       throw error;
     }
     const outcome = await this.ingestDocument(document, null);

@@ -34,12 +34,11 @@ const UploadSchema = z
       description:
         'Text content (Markdown, HTML, text, dashboard YAML/JSON). The whole request must fit BODY_LIMIT_BYTES (1 MiB by default); larger files: `datalive ingest`.',
     }),
-    content_base64: z
-      .string()
-      .max(1_000_000)
-      .optional()
-      .openapi({ description: 'Binary content (PDF), base64; the request must fit BODY_LIMIT_BYTES.' }),
-    format: z.enum(['markdown', 'html', 'text', 'pdf', 'dashboard']).optional(),
+    content_base64: z.string().max(1_000_000).optional().openapi({
+      description:
+        'Binary content, base64: a PDF, or a ZIP of a Power BI Project folder (`.pbip`, `*.Report` in PBIR format, `*.SemanticModel` in TMDL; see docs/dashboard-format.md). The request must fit BODY_LIMIT_BYTES.',
+    }),
+    format: z.enum(['markdown', 'html', 'text', 'pdf', 'dashboard', 'pbip']).optional(),
     type: z.enum(['runbook', 'dashboard']).optional(),
   })
   .strict()
@@ -71,6 +70,7 @@ const uploadRoute = createRoute({
       z.object({ data: RagDocumentSchema, status: z.enum(['added', 'updated']) }).openapi('DocumentIngested'),
       'Added or updated.',
     ),
+    413: problemContent('A zipped Power BI Project holds more than the extraction limits allow.'),
     ...authErrors,
   },
 });

@@ -32,8 +32,20 @@ export const SearchHitSchema = z
     title: z.string(),
     uri: z.string(),
     heading_path: z.array(z.string()),
-    span: z.union([z.object({ startLine: z.number(), endLine: z.number() }), z.object({ page: z.number() })]),
+    span: z.union([
+      z.object({
+        startLine: z.number(),
+        endLine: z.number(),
+        file: z.string().optional().openapi({
+          description: 'For a Power BI Project: the file the lines are in, relative to `uri`.',
+        }),
+      }),
+      z.object({ page: z.number() }),
+    ]),
     snippet: z.string(),
+    text: z
+      .string()
+      .openapi({ description: 'The whole passage (at most about 350 tokens), for retrievers.' }),
     doc_type: z.string(),
     scores: z.object({
       vector: z.number().nullable(),

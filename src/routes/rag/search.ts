@@ -68,6 +68,7 @@ export const searchRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
         heading_path: result.headingPath,
         span: result.span,
         snippet: result.snippet,
+        text: result.text,
         doc_type: result.docType,
         scores: {
           vector: result.scores.vector,

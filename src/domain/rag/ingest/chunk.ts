@@ -109,6 +109,7 @@ function packSection(section: Section, budget: number, overlapTokens: number): P
 
 function spanOf(section: Section, pieces: readonly Piece[]): SourceSpan {
   if (isPageSpan(section.span)) return { page: section.span.page };
+  if (section.span.file !== undefined) return { ...section.span };
   const lines = pieces.map((piece) => piece.line);
   return { startLine: Math.min(...lines), endLine: Math.max(...lines) };
 }

@@ -5,6 +5,8 @@ export type IngestFailure =
   | 'malformed'
   | 'invalid_metadata'
   | 'invalid_dashboard'
+  | 'invalid_pbip'
+  | 'too_large'
   | 'empty';
 
 /**

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDashboard } from './dashboard.js';
 import { detectEntityCodes, sortedUnique } from './entities.js';
@@ -6,6 +6,13 @@ import { IngestError } from './errors.js';
 import { parseHtml } from './html.js';
 import { parseMarkdown } from './markdown.js';
 import type { SourceMetadata } from './metadata.js';
+import {
+  isZip,
+  type ProjectFiles,
+  parsePbipProject,
+  readProjectFolder,
+  readProjectZip,
+} from './pbip/index.js';
 import { parsePdf } from './pdf.js';
 import { SectionBuilder } from './section-builder.js';
 import type { DocFormat, DocType, LoadedDocument, Section } from './types.js';
@@ -35,7 +42,10 @@ export interface LoadDocumentInput {
    * format when the name has no extension.
    */
   type?: 'runbook' | 'dashboard';
-  /** Source format; by default from the extension, else sniffed from the content (PDF, HTML, Markdown). */
+  /**
+   * Source format; by default from the extension (`.zip` and `.pbip`: a zipped Power BI Project), else
+   * sniffed from the content (ZIP, PDF, HTML, Markdown).
+   */
   format?: DocFormat;
 }
 
@@ -79,9 +89,11 @@ function formatOf(
   const extension = path.extname(name).toLowerCase();
   const byExtension = SOURCE_EXTENSIONS[extension];
   if (byExtension) return byExtension;
+  if (extension === '.zip' || extension === '.pbip') return 'pbip';
   if (extension && /^\.[a-z0-9]+$/.test(extension)) {
     throw new IngestError(name, 'unsupported_format', `unsupported file type "${extension}"`);
   }
+  if (bytes && isZip(bytes)) return 'pbip';
   if (input.type === 'dashboard') return 'dashboard';
   if (bytes && bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-')
     return 'pdf';
@@ -114,13 +126,13 @@ function parseText(source: string): Section[] {
 }
 
 function docTypeOf(
-  input: LoadDocumentInput,
+  input: Pick<LoadDocumentInput, 'type'>,
   format: DocFormat,
   metadata: SourceMetadata,
   uri: string,
 ): DocType {
   if (input.type) return input.type;
-  if (format === 'dashboard') return 'dashboard';
+  if (format === 'dashboard' || format === 'pbip') return 'dashboard';
   if (metadata.docType) return metadata.docType;
   return /runbook/i.test(uri) ? 'runbook' : 'document';
 }
@@ -137,11 +149,26 @@ interface ParsedSource {
 
 const NO_METADATA: SourceMetadata = { tags: [], sites: [], assets: [] };
 
+function projectSource(files: ProjectFiles, uri: string): ParsedSource {
+  const { title, sections } = parsePbipProject(files, uri);
+  return { metadata: { ...NO_METADATA, title, docType: 'dashboard' }, title, sections };
+}
+
 async function parseSource(
   format: DocFormat,
   content: Buffer | Uint8Array | string,
   uri: string,
 ): Promise<ParsedSource> {
+  if (format === 'pbip') {
+    if (typeof content === 'string' || !isZip(content)) {
+      throw new IngestError(
+        uri,
+        'malformed',
+        'a Power BI Project must be given as a ZIP archive of its folder',
+      );
+    }
+    return projectSource(readProjectZip(content, uri), uri);
+  }
   if (format === 'pdf') {
     if (typeof content === 'string')
       throw new IngestError(uri, 'malformed', 'PDF content must be given as bytes');
@@ -178,7 +205,8 @@ async function parseSource(
 }
 
 /**
- * Parses one source (Markdown, HTML, plain text, PDF or a dashboard description) into a
+ * Parses one source (Markdown, HTML, plain text, PDF, a dashboard description or a zipped Power BI Project)
+ * into a
  * {@link LoadedDocument}. Throws {@link IngestError} naming the file when the input is malformed, invalid or
  * has no text.
  */
@@ -189,7 +217,16 @@ export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocu
   const bytes = typeof input.content === 'string' ? undefined : input.content;
   const head = bytes ? Buffer.from(bytes.subarray(0, 256)).toString('latin1') : input.content.slice(0, 256);
   const format = formatOf(input, name, bytes, head.toString());
-  const { metadata, title, sections } = await parseSource(format, input.content, uri);
+  return finishDocument(input, uri, name, format, await parseSource(format, input.content, uri));
+}
+
+function finishDocument(
+  input: Pick<LoadDocumentInput, 'type'>,
+  uri: string,
+  name: string,
+  format: DocFormat,
+  { metadata, title, sections }: ParsedSource,
+): LoadedDocument {
   if (!sections.some((section) => section.text.trim())) {
     throw new IngestError(uri, 'empty', 'no text content to index');
   }
@@ -209,11 +246,32 @@ export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocu
   };
 }
 
-/** Reads a file and loads it with {@link loadDocument}; unreadable files raise {@link IngestError}. */
+/**
+ * Reads a Power BI Project folder (its `.pbip`, `*.Report` and `*.SemanticModel`) as one dashboard
+ * document; see `parsePbipProject`.
+ */
+export async function loadProjectFolder(
+  folder: string,
+  options: Omit<LoadDocumentInput, 'path' | 'content' | 'format'> = {},
+): Promise<LoadedDocument> {
+  const uri = options.uri ?? folder;
+  const files = await readProjectFolder(folder, uri);
+  return finishDocument(options, uri, folder, 'pbip', projectSource(files, uri));
+}
+
+/**
+ * Reads a file and loads it with {@link loadDocument}; a folder is read as a Power BI Project
+ * ({@link loadProjectFolder}). Unreadable files raise {@link IngestError}.
+ */
 export async function loadFile(
   filePath: string,
   options: Omit<LoadDocumentInput, 'path' | 'content'> = {},
 ): Promise<LoadedDocument> {
+  const isFolder = await stat(filePath).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  if (isFolder) return loadProjectFolder(filePath, options);
   let content: Buffer;
   try {
     content = await readFile(filePath);

@@ -2,12 +2,17 @@
 export type DocType = 'runbook' | 'dashboard' | 'document';
 
 /** The source format a document was parsed from. */
-export type DocFormat = 'markdown' | 'html' | 'text' | 'pdf' | 'dashboard';
+export type DocFormat = 'markdown' | 'html' | 'text' | 'pdf' | 'dashboard' | 'pbip';
 
 /** An inclusive, 1-based range of lines in the source file. */
 export interface LineSpan {
   startLine: number;
   endLine: number;
+  /**
+   * For sources made of several files (a Power BI Project): the file the lines are in, relative to the
+   * document's URI. Chunks of such a section cite the section's whole span.
+   */
+  file?: string;
 }
 
 /** A 1-based page of a paginated source (PDF). */
