@@ -19,6 +19,7 @@ import { anomaliesRoute } from './routes/insights/anomalies.js';
 import { catalogRoute } from './routes/insights/catalog.js';
 import { dailyRoute } from './routes/insights/daily.js';
 import { digestRoute } from './routes/insights/digest.js';
+import { eventsRoute } from './routes/insights/events.js';
 import { forecastRoute } from './routes/insights/forecast.js';
 import { varianceRoute } from './routes/insights/variance.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -114,6 +115,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', anomaliesRoute);
   app.route('/', digestRoute);
   app.route('/', forecastRoute);
+  app.route('/', eventsRoute);
   app.route('/', searchRoute);
   app.route('/', explainRoute);
   app.route('/', documentRoutes);
