@@ -13,6 +13,7 @@ import { securityHeaders } from './http/middleware/security-headers.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
+import { consoleRoutes } from './routes/console.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
@@ -121,6 +122,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', documentRoutes);
   app.route('/', metricsRoute(services.metrics));
   app.route('/', docsRoutes);
+  app.route('/', consoleRoutes);
   registerOpenApi(app, { version: services.version, env: services.config.env });
 
   app.notFound(handleNotFound);
