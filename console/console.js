@@ -2,8 +2,6 @@
 // same-origin CSP. Talks only to this origin: /rag/explain (SSE), /insights/*, /rag/documents, with the
 // key the operator pasted, kept in sessionStorage and sent as the X-API-Key header (never in a URL).
 (() => {
-  'use strict';
-
   const KEY_STORAGE = 'datalive.console.key';
   const HISTORY_STORAGE = 'datalive.console.history';
   const HISTORY_LIMIT = 20;
@@ -42,7 +40,8 @@
       e403site: (detail) =>
         `Forbidden (403): ${detail} This key covers other sites; ask about one of them or use a key for this site.`,
       e403scope: (detail) => `Forbidden (403): ${detail} Ask an administrator for a key with that scope.`,
-      e429: (seconds) => `Too many requests (429): the key's rate limit is reached. Try again in ${seconds} s.`,
+      e429: (seconds) =>
+        `Too many requests (429): the key's rate limit is reached. Try again in ${seconds} s.`,
       eOther: (status, detail) => `The API answered ${status}: ${detail}`,
       eNetwork: 'The API could not be reached. Check the connection and ask again.',
       eStream: 'The answer stream ended early. Ask again.',
@@ -77,7 +76,8 @@
       page: 'Page',
       score: 'Score',
       lookingUp: 'looking it up in /rag/documents…',
-      documentRecord: (doc) => `${doc.id} · ${doc.doc_type} · ${doc.chunk_count} chunks · updated ${doc.updated_at}`,
+      documentRecord: (doc) =>
+        `${doc.id} · ${doc.doc_type} · ${doc.chunk_count} chunks · updated ${doc.updated_at}`,
       documentMissing: 'not in /rag/documents for this key',
       close: 'Close',
       suggestions: (site, date) => [
@@ -100,7 +100,8 @@
       askHint: 'Enter pregunta · Mayús+Enter añade una línea · / vuelve aquí',
       copyMarkdown: 'Copiar como Markdown',
       copied: 'Respuesta copiada como Markdown.',
-      copyFailed: 'El navegador no permitió el portapapeles; el Markdown está seleccionado abajo, cópielo con Ctrl+C.',
+      copyFailed:
+        'El navegador no permitió el portapapeles; el Markdown está seleccionado abajo, cópielo con Ctrl+C.',
       numbers: 'Cifras detrás del gráfico',
       history: 'Esta sesión',
       historyEmpty: 'Sus preguntas aparecerán aquí.',
@@ -112,7 +113,8 @@
       degraded: (reason) =>
         `Respondido por el redactor fundamentado porque la respuesta del modelo no se pudo usar (${reason}). Las cifras están verificadas; la redacción es de plantilla.`,
       meta: (model, confidence, seconds) => `${model} · confianza ${confidence} · ${seconds} s`,
-      e401: (detail) => `La clave de API no fue aceptada (401): ${detail} Pegue una clave válida para seguir.`,
+      e401: (detail) =>
+        `La clave de API no fue aceptada (401): ${detail} Pegue una clave válida para seguir.`,
       e403site: (detail) =>
         `Prohibido (403): ${detail} Esta clave cubre otros sitios; pregunte por uno de ellos o use una clave de este sitio.`,
       e403scope: (detail) => `Prohibido (403): ${detail} Pida a un administrador una clave con ese permiso.`,
@@ -125,7 +127,8 @@
       chartForecast: (product, unit) => `${product}: historia y pronóstico P10–P90 (${unit})`,
       chartBars: (compare) => `Contribuciones al cambio frente a ${compare}`,
       chartScope: (scope, from, to) => `${scope} · ${from} – ${to}`,
-      chartNoForecast: 'El pronóstico necesita exactamente un sitio o activo en la pregunta; se muestra solo la historia.',
+      chartNoForecast:
+        'El pronóstico necesita exactamente un sitio o activo en la pregunta; se muestra solo la historia.',
       chartFailed: (detail) => `No se pudo dibujar el gráfico: ${detail}`,
       allSites: 'Todos los sitios de esta clave',
       actual: 'Real',
@@ -164,7 +167,7 @@
     },
   };
 
-  const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
+  const preferred = navigator.languages?.[0] || navigator.language || 'en';
   const lang = preferred.toLowerCase().startsWith('es') ? 'es' : 'en';
   const T = MESSAGES[lang];
   const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 6 });
@@ -220,7 +223,13 @@
   const api = (path, init = {}) => {
     const headers = new Headers(init.headers || {});
     headers.set('X-API-Key', readKey());
-    return fetch(path, { ...init, headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+    return fetch(path, {
+      ...init,
+      headers,
+      cache: 'no-store',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
   };
 
   class ApiProblem extends Error {
@@ -257,7 +266,7 @@
       const body = await getJson(next);
       rows.push(...body.data);
       meta = meta || body.meta;
-      next = body.links && body.links.next;
+      next = body.links?.next;
       if (next && !next.startsWith('/')) throw new Error('unexpected next link');
     }
     return { rows, meta };
@@ -314,7 +323,7 @@
     return state.catalog;
   };
   const members = (name) =>
-    (state.catalog && state.catalog.dimensions.find((dimension) => dimension.name === name)?.members) || [];
+    state.catalog?.dimensions.find((dimension) => dimension.name === name)?.members || [];
   const memberName = (name, id) => members(name).find((member) => member.id === id)?.name || id;
   const unitOf = (product) => members('product').find((member) => member.id === product)?.unit || '';
 
@@ -435,9 +444,21 @@
       const lines = block.split('\n').filter((line) => line.trim() !== '');
       if (lines.length === 0) continue;
       if (lines.every((line) => /^\s*[-*•]\s+/.test(line))) {
-        container.append(el('ul', {}, lines.map((line) => el('li', {}, inline(line.replace(/^\s*[-*•]\s+/, ''))))));
+        container.append(
+          el(
+            'ul',
+            {},
+            lines.map((line) => el('li', {}, inline(line.replace(/^\s*[-*•]\s+/, '')))),
+          ),
+        );
       } else {
-        container.append(el('p', {}, lines.flatMap((line, index) => (index ? [el('br'), ...inline(line)] : inline(line)))));
+        container.append(
+          el(
+            'p',
+            {},
+            lines.flatMap((line, index) => (index ? [el('br'), ...inline(line)] : inline(line))),
+          ),
+        );
       }
     }
     return container;
@@ -506,18 +527,21 @@
     el(
       'dl',
       {},
-      rows.filter(Boolean).flatMap(([term, description, className]) => [
-        el('dt', { text: term }),
-        el('dd', { className }, description),
-      ]),
+      rows
+        .filter(Boolean)
+        .flatMap(([term, description, className]) => [
+          el('dt', { text: term }),
+          el('dd', { className }, description),
+        ]),
     );
 
   const showCitation = (id, button) => {
-    const result = state.current && state.current.result;
+    const result = state.current?.result;
     if (!result) return;
     const citation = result.citations.find((candidate) => candidate.id === id);
     if (!citation) return;
-    for (const other of document.querySelectorAll('.cite[aria-pressed="true"]')) other.setAttribute('aria-pressed', 'false');
+    for (const other of document.querySelectorAll('.cite[aria-pressed="true"]'))
+      other.setAttribute('aria-pressed', 'false');
     button?.setAttribute('aria-pressed', 'true');
     const panel = $('citation');
     panel.dataset.kind = citation.kind;
@@ -530,7 +554,11 @@
     });
     if (citation.kind === 'data') {
       const fact = result.facts.find((candidate) => candidate.id === id) || {};
-      const related = Object.entries(fact.related || {}).map(([name, value]) => [name, numberFormat.format(value), 'value']);
+      const related = Object.entries(fact.related || {}).map(([name, value]) => [
+        name,
+        numberFormat.format(value),
+        'value',
+      ]);
       const dims = Object.entries(citation.dims).map(([name, value]) => [name, value]);
       const source = fact.source
         ? [T.reproduce, el('code', { text: `GET ${fact.source.path}?${query(fact.source.params)}` })]
@@ -549,10 +577,14 @@
         close,
       );
     } else {
-      const span = citation.span && 'page' in citation.span
-        ? [T.page, String(citation.span.page)]
-        : [T.lines, `${citation.span.startLine}–${citation.span.endLine}`];
-      const documentCell = el('span', { className: 'document-record', text: `${citation.uri} · ${T.lookingUp}` });
+      const span =
+        citation.span && 'page' in citation.span
+          ? [T.page, String(citation.span.page)]
+          : [T.lines, `${citation.span.startLine}–${citation.span.endLine}`];
+      const documentCell = el('span', {
+        className: 'document-record',
+        text: `${citation.uri} · ${T.lookingUp}`,
+      });
       panel.replaceChildren(
         el('h3', {}, `[${id}] ${citation.title}`),
         el('p', { className: 'heading', text: citation.heading_path.join(' › ') }),
@@ -635,7 +667,7 @@
 
   const productOf = (result) =>
     result.scope.products[0] ||
-    result.facts.find((fact) => fact.dims && fact.dims.product)?.dims.product ||
+    result.facts.find((fact) => fact.dims?.product)?.dims.product ||
     state.catalog?.default_product ||
     'oil';
 
@@ -646,7 +678,10 @@
    */
   const chartWindow = (scope) => {
     const from = scope.periods.map((period) => period.from).sort()[0];
-    const to = scope.periods.map((period) => period.to).sort().at(-1);
+    const to = scope.periods
+      .map((period) => period.to)
+      .sort()
+      .at(-1);
     const asOf = state.catalog?.data?.as_of;
     if (scope.intent === 'forecast') {
       const historyTo = asOf && asOf < to ? asOf : addDays(from, -1);
@@ -673,8 +708,12 @@
     return [...groups.values()].map((group) => {
       const first = group.rows[0];
       const facilities = group.rows.filter((row) => row.product_id === null);
-      const equipment = [...new Set((facilities.length ? facilities : group.rows).map((row) => row.asset_name))];
-      const lostRows = group.rows.filter((row) => row.product_id === product && row.lost_volume_in_range !== null);
+      const equipment = [
+        ...new Set((facilities.length ? facilities : group.rows).map((row) => row.asset_name)),
+      ];
+      const lostRows = group.rows.filter(
+        (row) => row.product_id === product && row.lost_volume_in_range !== null,
+      );
       const lost = lostRows.length
         ? `${numberFormat.format(Math.round(lostRows.reduce((sum, row) => sum + row.lost_volume_in_range, 0) * 10) / 10)} ${lostRows[0].unit || ''}`.trim()
         : null;
@@ -731,10 +770,18 @@
     ]);
     let forecast = null;
     const forecastTarget =
-      scope.assets.length === 1 ? { asset: scope.assets[0] } : scope.sites.length === 1 ? { site: scope.sites[0] } : null;
+      scope.assets.length === 1
+        ? { asset: scope.assets[0] }
+        : scope.sites.length === 1
+          ? { site: scope.sites[0] }
+          : null;
     if (window.horizon > 0) {
       if (forecastTarget) {
-        forecast = (await getJson(`/insights/forecast?${query({ ...forecastTarget, product, horizon: window.horizon })}`)).data;
+        forecast = (
+          await getJson(
+            `/insights/forecast?${query({ ...forecastTarget, product, horizon: window.horizon })}`,
+          )
+        ).data;
       } else {
         $('chart-note').textContent = T.chartNoForecast;
       }
@@ -750,15 +797,29 @@
     const dates = [...byDate.keys()].sort();
     const forecastPoints = forecast ? forecast.points : [];
     const xs = [...dates.map(noon), ...forecastPoints.map((point) => noon(point.date))];
-    const pad = (values, before, after) => [...Array(before).fill(null), ...values, ...Array(after).fill(null)];
+    const pad = (values, before, after) => [
+      ...Array(before).fill(null),
+      ...values,
+      ...Array(after).fill(null),
+    ];
     const round = (value) => (value === null ? null : Math.round(value * 1000) / 1000);
-    const actual = pad(dates.map((date) => round(byDate.get(date).actual)), 0, forecastPoints.length);
-    const plan = pad(dates.map((date) => round(byDate.get(date).plan)), 0, forecastPoints.length);
+    const actual = pad(
+      dates.map((date) => round(byDate.get(date).actual)),
+      0,
+      forecastPoints.length,
+    );
+    const plan = pad(
+      dates.map((date) => round(byDate.get(date).plan)),
+      0,
+      forecastPoints.length,
+    );
     const unit = unitOf(product) || daily.rows[0]?.unit || forecast?.unit || '';
     const productName = memberName('product', product);
     const scopeName =
-      [...scope.sites.map((id) => memberName('site', id)), ...scope.assets.map((id) => memberName('asset', id))].join(', ') ||
-      T.allSites;
+      [
+        ...scope.sites.map((id) => memberName('site', id)),
+        ...scope.assets.map((id) => memberName('asset', id)),
+      ].join(', ') || T.allSites;
 
     const series = [
       {},
@@ -769,9 +830,27 @@
     const bands = [];
     if (forecastPoints.length) {
       const before = dates.length;
-      data.push(pad(forecastPoints.map((point) => point.p10), before, 0));
-      data.push(pad(forecastPoints.map((point) => point.p50), before, 0));
-      data.push(pad(forecastPoints.map((point) => point.p90), before, 0));
+      data.push(
+        pad(
+          forecastPoints.map((point) => point.p10),
+          before,
+          0,
+        ),
+      );
+      data.push(
+        pad(
+          forecastPoints.map((point) => point.p50),
+          before,
+          0,
+        ),
+      );
+      data.push(
+        pad(
+          forecastPoints.map((point) => point.p90),
+          before,
+          0,
+        ),
+      );
       series.push(
         { label: T.p10, stroke: 'rgba(107,63,160,0.45)', width: 1, points: { show: false } },
         { label: T.p50, stroke: '#6b3fa0', width: 2, dash: [3, 3], points: { show: false } },
@@ -785,7 +864,10 @@
       ? T.chartForecast(productName, unit)
       : T.chartDaily(productName, unit);
     const lastDate = forecastPoints.at(-1)?.date || window.to;
-    $('chart-note').textContent = [T.chartScope(scopeName, window.from, lastDate), $('chart-note').textContent]
+    $('chart-note').textContent = [
+      T.chartScope(scopeName, window.from, lastDate),
+      $('chart-note').textContent,
+    ]
       .filter(Boolean)
       .join(' · ');
 
@@ -821,7 +903,10 @@
       });
     };
     const xRange = xs.length
-      ? [Math.min(xs[0], ...markers.map((marker) => marker.startSeconds)) - 43200, Math.max(xs.at(-1), ...markers.map((marker) => marker.endSeconds)) + 43200]
+      ? [
+          Math.min(xs[0], ...markers.map((marker) => marker.startSeconds)) - 43200,
+          Math.max(xs.at(-1), ...markers.map((marker) => marker.endSeconds)) + 43200,
+        ]
       : [seconds(window.from), seconds(window.to)];
     const plot = new uPlot(
       {
@@ -831,7 +916,7 @@
         scales: { x: { time: true, range: () => xRange } },
         series,
         bands,
-        axes: [{}, { size: 56, values: (u, values) => values.map((value) => compactFormat.format(value)) }],
+        axes: [{}, { size: 56, values: (_u, values) => values.map((value) => compactFormat.format(value)) }],
         hooks: { draw: [placeOverlays] },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -846,7 +931,9 @@
     container.dataset.forecast = String(forecastPoints.length);
     container.dataset.events = String(markers.length);
 
-    $('event-list').replaceChildren(...markers.map((marker) => el('li', { className: 'event', text: T.eventLine(marker) })));
+    $('event-list').replaceChildren(
+      ...markers.map((marker) => el('li', { className: 'event', text: T.eventLine(marker) })),
+    );
 
     const header = [T.date, T.actual, T.plan, ...(forecastPoints.length ? [T.p10, T.p50, T.p90] : [])];
     const rows = xs.map((x, index) => [
@@ -854,8 +941,26 @@
       ...data.slice(1).map((values) => (values[index] === null ? '' : numberFormat.format(values[index]))),
     ]);
     $('chart-table').replaceChildren(
-      el('thead', {}, el('tr', {}, header.map((cell) => el('th', { text: cell })))),
-      el('tbody', {}, rows.map((row) => el('tr', {}, row.map((cell) => el('td', { text: cell }))))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          header.map((cell) => el('th', { text: cell })),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.map((row) =>
+          el(
+            'tr',
+            {},
+            row.map((cell) => el('td', { text: cell })),
+          ),
+        ),
+      ),
     );
   };
 
@@ -894,13 +999,25 @@
         height: 170,
         scales: { x: { time: false, range: [-0.5, contributors.length - 0.5] } },
         series: [
-          { label: T.member, value: (u, value) => (value === null ? '' : labels[value] || '') },
-          { label: `${T.change} −`, fill: 'rgba(192,57,43,0.75)', stroke: '#c0392b', paths: bars, points: { show: false } },
-          { label: `${T.change} +`, fill: 'rgba(39,128,90,0.75)', stroke: '#27805a', paths: bars, points: { show: false } },
+          { label: T.member, value: (_u, value) => (value === null ? '' : labels[value] || '') },
+          {
+            label: `${T.change} −`,
+            fill: 'rgba(192,57,43,0.75)',
+            stroke: '#c0392b',
+            paths: bars,
+            points: { show: false },
+          },
+          {
+            label: `${T.change} +`,
+            fill: 'rgba(39,128,90,0.75)',
+            stroke: '#27805a',
+            paths: bars,
+            points: { show: false },
+          },
         ],
         axes: [
-          { splits: () => xs, values: (u, splits) => splits.map((index) => labels[index] || '') },
-          { size: 56, values: (u, values) => values.map((value) => compactFormat.format(value)) },
+          { splits: () => xs, values: (_u, splits) => splits.map((index) => labels[index] || '') },
+          { size: 56, values: (_u, values) => values.map((value) => compactFormat.format(value)) },
         ],
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -912,12 +1029,25 @@
     container.dataset.bars = String(contributors.length);
     const table = $('chart-table');
     table.append(
-      el('thead', {}, el('tr', {}, [T.member, `${T.change} (${body.data.unit})`].map((cell) => el('th', { text: cell })))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          [T.member, `${T.change} (${body.data.unit})`].map((cell) => el('th', { text: cell })),
+        ),
+      ),
       el(
         'tbody',
         {},
         contributors.map((contributor) =>
-          el('tr', {}, el('td', { text: contributor.label || contributor.member }), el('td', { text: numberFormat.format(contributor.change) })),
+          el(
+            'tr',
+            {},
+            el('td', { text: contributor.label || contributor.member }),
+            el('td', { text: numberFormat.format(contributor.change) }),
+          ),
         ),
       ),
     );
@@ -985,7 +1115,9 @@
     if (sources.length) {
       lines.push(lang === 'es' ? 'Fuentes:' : 'Sources:', '');
       for (const citation of sources) {
-        lines.push(`- [${citation.id}] ${citation.title} › ${citation.heading_path.join(' › ')} (\`${citation.uri}\`)`);
+        lines.push(
+          `- [${citation.id}] ${citation.title} › ${citation.heading_path.join(' › ')} (\`${citation.uri}\`)`,
+        );
       }
       lines.push('');
     }
@@ -1072,7 +1204,8 @@
     window.addEventListener('resize', () => {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => {
-        for (const chart of state.charts) chart.setSize({ width: chartWidth($('chart')), height: chart.height });
+        for (const chart of state.charts)
+          chart.setSize({ width: chartWidth($('chart')), height: chart.height });
       }, 150);
     });
   };
