@@ -926,6 +926,8 @@
     );
     state.charts.push(plot);
     container.dataset.state = 'ready';
+    container.setAttribute('role', 'img');
+    container.setAttribute('aria-label', `${$('chart-title').textContent}. ${$('chart-note').textContent}`);
     container.dataset.points = String(plot.data[0].length);
     container.dataset.history = String(dates.length);
     container.dataset.forecast = String(forecastPoints.length);

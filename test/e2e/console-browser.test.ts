@@ -114,6 +114,7 @@ describe('/console in a real headless browser', () => {
   let siteAKey: string;
   const badKey = `da_dev_${'Q'.repeat(32)}ABCDEF`;
   const sessions: Session[] = [];
+  const keysUsed: string[] = [];
 
   const api = async <T>(pathAndQuery: string, key: string, init: RequestInit = {}): Promise<T> => {
     const response = await fetch(`${server.url}${pathAndQuery}`, {
@@ -416,12 +417,52 @@ describe('/console in a real headless browser', () => {
     expect(offOrigin).toEqual([]);
   }, 60_000);
 
+  it('says in words that the rate limit is reached (429) and how long to wait, from Retry-After', async () => {
+    const limitedKey = (
+      await api<{ api_key: string }>('/admin/keys', adminKey, {
+        method: 'POST',
+        body: JSON.stringify({
+          name: 'console-limited',
+          scopes: ['rag:explain'],
+          rate_tier: 'powerbi',
+          sites: null,
+        }),
+      })
+    ).api_key;
+    keysUsed.push(limitedKey);
+    let status = 200;
+    for (let attempt = 0; attempt < 20 && status !== 429; attempt += 1) {
+      const search = await fetch(`${server.url}/rag/search`, {
+        method: 'POST',
+        headers: { 'X-API-Key': limitedKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'compressor trip' }),
+      });
+      status = search.status;
+    }
+    expect(status).toBe(429);
+    const { page, offOrigin, problems } = await openSession();
+    await pasteKey(page, limitedKey);
+    const limited = page.waitForResponse((response) => response.url().endsWith('/rag/explain'));
+    await askQuestion(page, 'Why was Site B under plan yesterday?');
+    const response = await limited;
+    expect(response.status()).toBe(429);
+    const retryAfter = response.headers()['retry-after'] as string;
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    const message = page.locator('#status.error');
+    await message.waitFor();
+    expect(await message.innerText()).toContain(`Too many requests (429)`);
+    expect(await message.innerText()).toContain(`Try again in ${retryAfter} s.`);
+    expect(await page.locator('#ask').isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+    expect(offOrigin).toEqual([]);
+  }, 60_000);
+
   it('never puts a key in a URL or in the server log', async () => {
     const allUrls = sessions.flatMap((session) => session.urls);
     expect(allUrls.length).toBeGreaterThan(10);
     const log = server.log();
     expect(log).toContain('"path":"/rag/explain"');
-    for (const key of [operatorKey, siteAKey, badKey, adminKey]) {
+    for (const key of [operatorKey, siteAKey, badKey, adminKey, ...keysUsed]) {
       const secret = key.slice(12);
       for (const url of allUrls) expect(url.includes(secret), url).toBe(false);
       expect(log.includes(secret)).toBe(false);
