@@ -164,7 +164,9 @@ describe('GET /insights/events on the demo data', () => {
     }
   });
 
-  it('is in the OpenAPI document', async () => {
+  it('is in the OpenAPI document and in the catalog of insight types', async () => {
+    const catalog = (await (await get('/insights')).json()) as { insight_types: Array<{ path: string }> };
+    expect(catalog.insight_types.map((type) => type.path)).toContain('/insights/events');
     const document = (await (await app.request('/openapi.json')).json()) as {
       paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }>;
     };
