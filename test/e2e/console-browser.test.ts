@@ -6,6 +6,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/domain/dates.js';
 import { demoIncident } from '../../src/domain/demo/incidents.js';
+import { type FakeBedrock, startFakeBedrock } from '../support/fake-bedrock.js';
 import { testEnv } from '../support/services.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -55,8 +56,8 @@ interface ServerProcess {
   stop: () => Promise<void>;
 }
 
-async function startServerProcess(): Promise<ServerProcess> {
-  const env = testEnv({ PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '1', LOG_LEVEL: 'debug' });
+async function startServerProcess(extra: Record<string, string> = {}): Promise<ServerProcess> {
+  const env = testEnv({ PORT: '0', HOST: '127.0.0.1', SEED_DEMO: '1', LOG_LEVEL: 'debug', ...extra });
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -456,6 +457,70 @@ describe('/console in a real headless browser', () => {
     expect(problems).toEqual([]);
     expect(offOrigin).toEqual([]);
   }, 60_000);
+
+  it('marks a degraded answer as such when the model answer fails verification', async () => {
+    const bedrock: FakeBedrock = await startFakeBedrock();
+    const modelServer = await startServerProcess({
+      LLM: 'bedrock',
+      BEDROCK_ENDPOINT: bedrock.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDFAKEFAKEFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-fake-bedrock',
+    });
+    try {
+      bedrock.respondWith({ text: 'Site B lost 987654 bbl because of sabotage [D9].' });
+      const keyFile = path.join(modelServer.dataDir, 'local-admin-key');
+      for (let attempt = 0; attempt < 100 && !existsSync(keyFile); attempt += 1)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const created = await fetch(`${modelServer.url}/admin/keys`, {
+        method: 'POST',
+        headers: {
+          'X-API-Key': readFileSync(keyFile, 'utf8').trim(),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          name: 'console-degraded',
+          scopes: ['rag:explain', 'insights:read'],
+          sites: null,
+        }),
+      });
+      const modelKey = ((await created.json()) as { api_key: string }).api_key;
+      keysUsed.push(modelKey);
+      const asOf = (
+        (await (
+          await fetch(`${modelServer.url}/insights`, { headers: { 'X-API-Key': modelKey } })
+        ).json()) as {
+          data: { as_of: string };
+        }
+      ).data.as_of;
+      const tripDay = demoIncident(asOf, 'INC-CMP-TRIP-B')?.start_date as string;
+
+      const { page, offOrigin, problems } = await openSession();
+      await page.goto(`${modelServer.url}/console`, { waitUntil: 'load' });
+      await page.locator('#key-input').fill(modelKey);
+      await page.locator('#key-input').press('Enter');
+      await askQuestion(page, `Why was Site B under plan on ${tripDay}?`);
+      await page
+        .locator('#answer[data-degraded="true"] #answer-text[data-state="final"]')
+        .waitFor({ timeout: 60_000 });
+      const banner = await page.locator('#answer-banner.degraded').innerText();
+      expect(banner).toContain('grounded composer');
+      expect(banner).toContain('failed verification');
+      const answer = await page.locator('#answer-text').innerText();
+      expect(answer).not.toContain('987654');
+      expect(answer).not.toContain('sabotage');
+      expect(await page.locator('#answer-text .cite').count()).toBeGreaterThan(0);
+      expect(
+        bedrock.requestsFor('converse-stream').length + bedrock.requestsFor('converse').length,
+      ).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+      expect(offOrigin.filter((url) => !url.startsWith(`${modelServer.url}/`))).toEqual([]);
+      expect(modelServer.log().includes(modelKey.slice(12))).toBe(false);
+    } finally {
+      await modelServer.stop();
+      await bedrock.close();
+    }
+  }, 240_000);
 
   it('never puts a key in a URL or in the server log', async () => {
     const allUrls = sessions.flatMap((session) => session.urls);
