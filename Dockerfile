@@ -24,6 +24,7 @@ COPY bin ./bin
 COPY migrations ./migrations
 COPY prompts ./prompts
 COPY semantic ./semantic
+COPY console ./console
 COPY data/demo ./data/demo
 RUN mkdir -p /var/lib/datalive && chown node:node /var/lib/datalive
 USER node

@@ -13,12 +13,14 @@ import { securityHeaders } from './http/middleware/security-headers.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
+import { consoleRoutes } from './routes/console.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
 import { catalogRoute } from './routes/insights/catalog.js';
 import { dailyRoute } from './routes/insights/daily.js';
 import { digestRoute } from './routes/insights/digest.js';
+import { eventsRoute } from './routes/insights/events.js';
 import { forecastRoute } from './routes/insights/forecast.js';
 import { varianceRoute } from './routes/insights/variance.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -114,11 +116,13 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', anomaliesRoute);
   app.route('/', digestRoute);
   app.route('/', forecastRoute);
+  app.route('/', eventsRoute);
   app.route('/', searchRoute);
   app.route('/', explainRoute);
   app.route('/', documentRoutes);
   app.route('/', metricsRoute(services.metrics));
   app.route('/', docsRoutes);
+  app.route('/', consoleRoutes);
   registerOpenApi(app, { version: services.version, env: services.config.env });
 
   app.notFound(handleNotFound);

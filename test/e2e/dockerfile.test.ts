@@ -157,6 +157,11 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
     expect(allocator).toBe(localJemalloc ? 'jemalloc' : 'system');
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
+    const consolePage = await (await fetch(`${url}/console`)).text();
+    for (const asset of consolePage.match(/\/console\/assets\/[^"]+/g) ?? []) {
+      expect((await fetch(`${url}${asset}`)).status, asset).toBe(200);
+    }
+    expect(consolePage.match(/\/console\/assets\//g)).toHaveLength(5);
     const [hcCommand, ...hcArgs] = runtime.healthcheck as string[];
     const port = new URL(url).port;
     execSync([hcCommand, ...hcArgs.map((arg) => JSON.stringify(arg))].join(' '), {

@@ -1,4 +1,12 @@
+import type { SqlParam, Warehouse } from '../../ports/warehouse.js';
 import { overlapHoursOnDay } from '../dates.js';
+import {
+  DOWNTIME_EVENT_COLUMNS,
+  downtimeEventColumn,
+  downtimeEventsSource,
+  type InsightFilters,
+} from './query.js';
+import type { SemanticModel } from './semantic.js';
 
 /** A downtime event as read from the warehouse. */
 export interface DowntimeEvent {
@@ -40,3 +48,100 @@ export function lostInRange(event: DowntimeEvent, from: string, to: string): num
 /** True when the event overlaps the calendar day. */
 export const overlapsDay = (event: TimedEvent, day: string): boolean =>
   overlapHoursOnDay(event.start_ts, event.end_ts, day) > 0;
+
+/** One row of `/insights/events`: a downtime event with its equipment and the part of its loss in range. */
+export interface DowntimeEventRow extends DowntimeEvent {
+  asset_name: string;
+  asset_type: string;
+  unit: string | null;
+  duration_hours: number;
+  lost_volume_in_range: number | null;
+}
+
+/** Keyset position of the last event of a page: start time and event id. */
+export type EventCursor = [startTs: string, eventId: string];
+
+/** A page of downtime events. */
+export interface EventPage {
+  rows: DowntimeEventRow[];
+  next: EventCursor | null;
+  queryId: string;
+}
+
+/** Options of {@link readEventPage}. */
+export interface EventPageOptions {
+  limit: number;
+  after: EventCursor | null;
+  causeCategory?: 'planned' | 'unplanned';
+  /** Unit of each product, for the `unit` column. */
+  units: ReadonlyMap<string, string>;
+}
+
+/**
+ * Reads one page of the downtime events overlapping [from, to] within the filters' sites, assets and
+ * the key's allow-list, ordered by start time then event id. A product filter keeps the events of that
+ * product and the facility-level events that carry no product.
+ */
+export async function readEventPage(
+  warehouse: Warehouse,
+  model: SemanticModel,
+  filters: InsightFilters,
+  options: EventPageOptions,
+): Promise<EventPage> {
+  const alias = model.sources.downtime.alias;
+  const source = downtimeEventsSource(model, filters);
+  const conditions: string[] = [];
+  const params: SqlParam[] = [...source.params];
+  if (filters.products) {
+    conditions.push(
+      filters.products.length === 0
+        ? `${alias}.product_id IS NULL`
+        : `(${alias}.product_id IS NULL OR ${alias}.product_id IN (${filters.products.map(() => '?').join(', ')}))`,
+    );
+    params.push(...filters.products);
+  }
+  if (options.causeCategory) {
+    conditions.push(`${alias}.cause_category = ?`);
+    params.push(options.causeCategory);
+  }
+  if (options.after) {
+    conditions.push(
+      `(${alias}.start_ts > CAST(? AS TIMESTAMP) OR (${alias}.start_ts = CAST(? AS TIMESTAMP) AND ${alias}.event_id > ?))`,
+    );
+    params.push(options.after[0], options.after[0], options.after[1]);
+  }
+  params.push(options.limit + 1);
+  const columns = [
+    ...DOWNTIME_EVENT_COLUMNS.map((column) => downtimeEventColumn(alias, column)),
+    'a.asset_name',
+    'a.asset_type',
+  ];
+  const sql = [
+    `SELECT ${columns.join(', ')}`,
+    source.sql,
+    ...conditions.map((condition) => `AND ${condition}`),
+    `ORDER BY ${alias}.start_ts, ${alias}.event_id`,
+    'LIMIT ?',
+  ].join(' ');
+  const result = await warehouse.query<
+    DowntimeEvent & { asset_name: string; asset_type: string } & Record<string, unknown>
+  >(sql, params);
+  const hasMore = result.rows.length > options.limit;
+  const rows = (hasMore ? result.rows.slice(0, options.limit) : result.rows).map(
+    (event): DowntimeEventRow => ({
+      ...event,
+      unit: event.product_id === null ? null : (options.units.get(event.product_id) ?? null),
+      duration_hours: Math.round(eventHours(event) * 100) / 100,
+      lost_volume_in_range:
+        event.lost_volume === null
+          ? null
+          : Math.round(lostInRange(event, filters.from, filters.to) * 1000) / 1000,
+    }),
+  );
+  const last = rows.at(-1);
+  return {
+    rows,
+    next: hasMore && last ? [last.start_ts, last.event_id] : null,
+    queryId: result.queryId,
+  };
+}

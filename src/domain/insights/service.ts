@@ -6,6 +6,7 @@ import { type Anomaly, detectAnomalies, type Sensitivity } from './anomalies.js'
 import { type Catalog, readCatalog, readDataVersion } from './catalog.js';
 import { type DailyCursor, type DailyPage, readDailyPage } from './daily.js';
 import { buildDigest, type DigestInsight } from './digest.js';
+import { type EventCursor, type EventPage, readEventPage } from './events.js';
 import type { InsightFilters } from './query.js';
 import type { SemanticModel } from './semantic.js';
 import {
@@ -206,6 +207,20 @@ export class InsightsService {
         forecastVersion: await this.forecastVersion(),
       }),
     );
+  }
+
+  /** One page of the downtime events overlapping the range, oldest start first. */
+  events(
+    filters: InsightFilters,
+    page: { limit: number; after: EventCursor | null; causeCategory?: 'planned' | 'unplanned' },
+  ): Promise<Cached<EventPage>> {
+    return this.cached(['events', filters, page], async () => {
+      const catalog = await this.catalog();
+      return readEventPage(this.warehouse, this.model, filters, {
+        ...page,
+        units: new Map(catalog.products.map((product) => [product.id, product.unit])),
+      });
+    });
   }
 
   /** Lost volume by downtime cause in range (planned and unplanned). */

@@ -1,6 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import type { ExplainRequest } from '../../domain/rag/explain/explain-service.js';
+import type { InsightsService } from '../../domain/insights/service.js';
+import type { ExplainRequest, ExplainResult } from '../../domain/rag/explain/explain-service.js';
+import { understandQuestion } from '../../domain/rag/explain/understand.js';
 import type { AppEnv } from '../../http/context.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import { ProblemError } from '../../http/problem.js';
@@ -56,8 +58,40 @@ const FactSchema = z
     as_of: z.string().nullable(),
     related: z.record(z.string(), z.number()).optional(),
     cause: z.object({ code: z.string(), category: z.string() }).optional(),
+    source: z
+      .object({ path: z.string(), params: z.record(z.string(), z.string()) })
+      .optional()
+      .openapi({ description: 'The insights request that reproduces the fact.' }),
   })
   .openapi('Fact');
+
+const ScopeSchema = z
+  .object({
+    intent: z.enum([
+      'explain_change',
+      'total',
+      'rank',
+      'compare',
+      'trend',
+      'forecast',
+      'events',
+      'procedure',
+      'status',
+      'out_of_scope',
+    ]),
+    sites: z.array(z.string()),
+    assets: z.array(z.string()),
+    products: z.array(z.string()),
+    periods: z
+      .array(z.object({ from: z.string(), to: z.string(), label: z.string() }))
+      .max(2)
+      .openapi({ description: 'The periods the answer covers (ISO dates, inclusive).' }),
+    breakdown: z.enum(['asset', 'site', 'product', 'cause']).nullable(),
+  })
+  .openapi('ExplainScope', {
+    description:
+      'What the answer is about, so a client can fetch the series behind it from /insights (empty lists: every site, asset or product the key may read).',
+  });
 
 const SpanSchema = z.union([
   z.object({ startLine: z.number(), endLine: z.number() }),
@@ -97,6 +131,7 @@ const ExplainResponseSchema = z
     language: z.enum(['en', 'es']),
     citations: z.array(CitationSchema),
     facts: z.array(FactSchema),
+    scope: ScopeSchema,
     confidence: z.number().min(0).max(1),
     abstained: z.boolean(),
     abstain_reason: z.string().nullable(),
@@ -140,6 +175,59 @@ const route = createRoute({
   },
 });
 
+/**
+ * The site or asset (as "site X" / "asset Y") the question names outside the key's allow-list, if any:
+ * such a question is answered 403 like `filters.site`, instead of an abstention on an unknown name.
+ */
+async function forbiddenMention(
+  question: string,
+  allowed: readonly string[] | null,
+  insights: InsightsService,
+): Promise<string | undefined> {
+  if (!allowed) return undefined;
+  const catalog = await insights.catalog();
+  const understood = understandQuestion(question, {
+    today: catalog.asOf ?? new Date().toISOString().slice(0, 10),
+    members: { sites: catalog.sites, assets: catalog.assets, products: catalog.products },
+  });
+  const site = understood.sites.find((id) => !allowed.includes(id));
+  if (site) return `site ${site}`;
+  const siteOf = (id: string) => catalog.assets.find((asset) => asset.id === id)?.site_id ?? '';
+  const asset = understood.assets.find((id) => !allowed.includes(siteOf(id)));
+  return asset ? `asset ${asset}` : undefined;
+}
+
+type ExplainScope = z.infer<typeof ScopeSchema>;
+
+/**
+ * The scope of an answer from the pipeline's reading of the question: a forecast when it asks about
+ * the future, otherwise a change explained by cause; the period is the question's, or the one the facts
+ * were gathered for when the question named none.
+ */
+export function scopeOf(result: ExplainResult): ExplainScope {
+  const { understanding, facts } = result;
+  const range = understanding.range;
+  const factDims = facts.find((fact) => fact.dims.from && fact.dims.to)?.dims;
+  const periods = range
+    ? [{ from: range.from, to: range.to, label: understanding.rangeText ?? `${range.from} – ${range.to}` }]
+    : factDims?.from && factDims.to
+      ? [{ from: factDims.from, to: factDims.to, label: `${factDims.from} – ${factDims.to}` }]
+      : [];
+  return {
+    intent: understanding.wantsForecast ? 'forecast' : 'explain_change',
+    sites: understanding.sites,
+    assets: understanding.assets,
+    products: understanding.products,
+    periods,
+    breakdown: facts.some((fact) => fact.kind === 'variance') ? 'cause' : null,
+  };
+}
+
+const toResponse = (result: ExplainResult) => {
+  const { passages: _passages, understanding: _understanding, ...response } = result;
+  return { ...response, scope: scopeOf(result) };
+};
+
 /** `POST /rag/explain`. */
 export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const body = c.req.valid('json');
@@ -151,6 +239,9 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
       param: 'filters.site',
     });
   const { explain, insights } = c.get('services');
+  const mentioned = await forbiddenMention(body.question, allowed, insights);
+  if (mentioned)
+    throw new ProblemError('site_forbidden', `This key may not read ${mentioned}.`, { param: 'question' });
   if (body.filters) {
     await insights.resolveFilters(
       {
@@ -178,8 +269,7 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
     event.abstained = result.abstained;
     event.degraded = result.degraded;
     event.llm_ms = result.timings.generate_ms;
-    const { passages: _passages, understanding: _understanding, ...response } = result;
-    return c.json(response, 200);
+    return c.json(toResponse(result), 200);
   }
   return streamSSE(c, async (stream) => {
     let id = 0;
@@ -189,7 +279,6 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
         void stream.writeSSE({ event: 'delta', id: String(id++), data: JSON.stringify({ text }) });
       },
     });
-    const { passages: _passages, understanding: _understanding, ...response } = result;
-    await stream.writeSSE({ event: 'final', id: String(id++), data: JSON.stringify(response) });
+    await stream.writeSSE({ event: 'final', id: String(id++), data: JSON.stringify(toResponse(result)) });
   }) as unknown as never;
 });

@@ -32,8 +32,13 @@ const redoclyCli = path.join(path.dirname(require.resolve('@redocly/cli/package.
 const lintConfig = fileURLToPath(new URL('./redocly.yaml', import.meta.url));
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-/** Routes served by the app that are deliberately not API operations: the HTML reference and its assets. */
-const UNDOCUMENTED = new Set(['GET /docs', 'GET /docs/assets/{file}']);
+/** Routes served by the app that are deliberately not API operations: the HTML pages (reference, console) and their assets. */
+const UNDOCUMENTED = new Set([
+  'GET /docs',
+  'GET /docs/assets/{file}',
+  'GET /console',
+  'GET /console/assets/{file}',
+]);
 /** Operations that need no key. */
 const PUBLIC = new Set(['GET /health', 'GET /health/ready', 'GET /openapi.json']);
 /** Public operations that take no input, so no 4XX is possible; the only lint warnings allowed. */
