@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -46,6 +47,7 @@ const schema = z.object({
   DATABASE_USER: optionalText,
   DATABASE_PASSWORD: optionalText,
   DATABASE_SSL: bool.default(false),
+  DATABASE_SSL_CA_FILE: optionalText,
   RATE_LIMIT_PROFILE: z.enum(ENVIRONMENTS).optional(),
   DATABASE_POOL_MAX: positiveInt.max(200).default(10),
   MIGRATE_ON_START: bool.optional(),
@@ -182,7 +184,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     vars.RATE_LIMIT_OVERRIDES,
   );
   const dataDir = path.resolve(vars.DATALIVE_DATA_DIR);
-  const databaseUrl = vars.DATABASE_URL ?? assembleDatabaseUrl(vars);
+  const assembledUrl = vars.DATABASE_URL ?? assembleDatabaseUrl(vars);
+  const databaseUrl = assembledUrl === undefined ? undefined : withTls(assembledUrl, vars);
   const embedded = databaseUrl === undefined;
 
   if (vars.WAREHOUSE === 'snowflake') {
@@ -350,6 +353,24 @@ function assembleDatabaseUrl(vars: EnvVars): string | undefined {
   url.username = encodeURIComponent(vars.DATABASE_USER as string);
   url.password = encodeURIComponent(vars.DATABASE_PASSWORD as string);
   url.pathname = `/${encodeURIComponent(vars.DATABASE_NAME as string)}`;
-  if (vars.DATABASE_SSL) url.searchParams.set('sslmode', 'require');
+  return url.toString();
+}
+
+/**
+ * With `DATABASE_SSL`, every connection verifies the server (`sslmode=verify-full`: chain and host name)
+ * against `DATABASE_SSL_CA_FILE` (the image ships the Amazon RDS global bundle there) or Node's trust
+ * store. An `sslmode` or `sslrootcert` already in `DATABASE_URL` is kept.
+ */
+function withTls(databaseUrl: string, vars: EnvVars): string {
+  if (!vars.DATABASE_SSL) return databaseUrl;
+  const caFile = vars.DATABASE_SSL_CA_FILE;
+  if (caFile !== undefined && !existsSync(caFile)) {
+    throw new ConfigError(`invalid DATABASE_SSL_CA_FILE: no such file (got ${JSON.stringify(caFile)})`);
+  }
+  const url = new URL(databaseUrl);
+  if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'verify-full');
+  if (caFile !== undefined && !url.searchParams.has('sslrootcert')) {
+    url.searchParams.set('sslrootcert', path.resolve(caFile));
+  }
   return url.toString();
 }
