@@ -34,6 +34,9 @@ const url = (protocols: readonly string[]) =>
       message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
     });
 const failMode = z.enum(['open', 'closed']);
+const SNOWFLAKE_IDENTIFIER_MESSAGE = 'must be an unquoted Snowflake identifier (letters, digits, _ or $)';
+const isSnowflakeIdentifier = (value: string | undefined): boolean =>
+  value === undefined || /^[A-Za-z_][A-Za-z0-9_$]*$/.test(value);
 
 const schema = z.object({
   DATALIVE_ENV: z.enum(ENVIRONMENTS).default('dev'),
@@ -59,9 +62,12 @@ const schema = z.object({
   SNOWFLAKE_ACCOUNT: optionalText,
   SNOWFLAKE_USER: optionalText,
   SNOWFLAKE_ROLE: optionalText,
-  SNOWFLAKE_DATABASE: optionalText,
-  SNOWFLAKE_WAREHOUSE: optionalText,
-  SNOWFLAKE_SCHEMA: z.string().min(1).default('ANALYTICS'),
+  SNOWFLAKE_DATABASE: optionalText.refine(isSnowflakeIdentifier, SNOWFLAKE_IDENTIFIER_MESSAGE),
+  SNOWFLAKE_WAREHOUSE: optionalText.refine(isSnowflakeIdentifier, SNOWFLAKE_IDENTIFIER_MESSAGE),
+  SNOWFLAKE_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, SNOWFLAKE_IDENTIFIER_MESSAGE)
+    .default('ANALYTICS'),
   SNOWFLAKE_PRIVATE_KEY: optionalText,
   SNOWFLAKE_PRIVATE_KEY_PATH: optionalText,
   SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: optionalText,

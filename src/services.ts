@@ -16,7 +16,7 @@ import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-sto
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
 import { ForecastService } from './domain/insights/forecast.js';
-import { loadSemanticModel } from './domain/insights/semantic.js';
+import { DEFAULT_WAREHOUSE_NAMESPACE, inNamespace, loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
 import { ExplainService } from './domain/rag/explain/explain-service.js';
@@ -99,13 +99,15 @@ export async function buildServices(
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
-    const warehouse = instrumentWarehouse(
-      overrides.warehouse ?? (await openWarehouse(config, logger)),
-      metrics,
-    );
+    const openedWarehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
+    const warehouse = instrumentWarehouse(openedWarehouse, metrics);
     if (!overrides.warehouse) closers.push(() => warehouse.close());
 
-    const insights = new InsightsService(warehouse, loadSemanticModel(), {
+    const semanticModel = inNamespace(
+      loadSemanticModel(),
+      openedWarehouse.namespace ?? DEFAULT_WAREHOUSE_NAMESPACE,
+    );
+    const insights = new InsightsService(warehouse, semanticModel, {
       cacheTtlMs: config.insightsCacheTtlMs,
       forecastVersion: config.forecastModelVersion,
       now: overrides.now,
