@@ -79,6 +79,8 @@ const schema = z.object({
   BEDROCK_EMBED_MODEL_ID: z.string().min(1).default('amazon.titan-embed-text-v2:0'),
   BEDROCK_CHAT_MODEL_ID: z.string().min(1).default('anthropic.claude-3-5-sonnet-20240620-v1:0'),
   BEDROCK_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
+  BEDROCK_MS_PER_OUTPUT_TOKEN: z.coerce.number().int().min(0).max(1_000).default(40),
+  BEDROCK_THROTTLE_BUDGET_MS: z.coerce.number().int().min(0).max(300_000).default(20_000),
   EMBEDDING_DIMENSION: z.coerce
     .number()
     .int()
@@ -138,7 +140,17 @@ export interface Config {
       };
   embedder: { kind: 'local' | 'bedrock'; modelId: string; dimension: number };
   llm: { kind: 'local' | 'bedrock'; modelId: string };
-  bedrock: { region: string; endpoint: string | undefined; timeoutMs: number };
+  /**
+   * `timeoutMs`: one embedding call, and the base of a generation's deadline, which grows by
+   * `msPerOutputToken` per requested output token; `throttleBudgetMs`: how long throttled calls are retried.
+   */
+  bedrock: {
+    region: string;
+    endpoint: string | undefined;
+    timeoutMs: number;
+    msPerOutputToken: number;
+    throttleBudgetMs: number;
+  };
   rateLimit: {
     redisUrl: string | undefined;
     timeoutMs: number;
@@ -266,7 +278,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       kind: vars.LLM,
       modelId: vars.LLM === 'local' ? 'local-grounded-composer' : vars.BEDROCK_CHAT_MODEL_ID,
     },
-    bedrock: { region: vars.AWS_REGION, endpoint: vars.BEDROCK_ENDPOINT, timeoutMs: vars.BEDROCK_TIMEOUT_MS },
+    bedrock: {
+      region: vars.AWS_REGION,
+      endpoint: vars.BEDROCK_ENDPOINT,
+      timeoutMs: vars.BEDROCK_TIMEOUT_MS,
+      msPerOutputToken: vars.BEDROCK_MS_PER_OUTPUT_TOKEN,
+      throttleBudgetMs: vars.BEDROCK_THROTTLE_BUDGET_MS,
+    },
     rateLimit: {
       redisUrl: vars.REDIS_URL,
       timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,

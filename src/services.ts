@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createBedrockClient } from './adapters/bedrock/client.js';
 import { ConverseLlm } from './adapters/bedrock/converse-llm.js';
+import { generationDeadlineMs } from './adapters/bedrock/resilience.js';
 import { type TitanDimension, TitanEmbedder } from './adapters/bedrock/titan-embedder.js';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
 import { HashEmbedder } from './adapters/local/hash-embedder.js';
@@ -251,17 +252,26 @@ export async function buildServices(
   }
 }
 
+/**
+ * Output tokens the shared Bedrock client's socket timeouts are sized for: a non-streaming Converse call is
+ * silent until its last token, so the client must outlast the longest generation; each call's own
+ * deadline (sized to its `maxTokens`) is the tighter bound.
+ */
+const BEDROCK_CLIENT_MAX_OUTPUT_TOKENS = 4_096;
+
 /** Builds the embedder and the LLM from configuration: local by default, Bedrock when configured. */
 export function buildModels(
   config: Config,
   overrides: ServiceOverrides = {},
 ): { embedder: Embedder; llm: Llm | null } {
   const needsBedrock = config.embedder.kind === 'bedrock' || config.llm.kind === 'bedrock';
+  const { timeoutMs, msPerOutputToken, throttleBudgetMs } = config.bedrock;
+  const retry = { throttleBudgetMs };
   const client = needsBedrock
     ? createBedrockClient({
         region: config.bedrock.region,
         endpoint: config.bedrock.endpoint,
-        timeoutMs: config.bedrock.timeoutMs,
+        timeoutMs: generationDeadlineMs(timeoutMs, BEDROCK_CLIENT_MAX_OUTPUT_TOKENS, msPerOutputToken),
       })
     : undefined;
   const embedder =
@@ -271,14 +281,15 @@ export function buildModels(
           client,
           modelId: config.embedder.modelId,
           dimension: config.embedder.dimension as TitanDimension,
-          timeoutMs: config.bedrock.timeoutMs,
+          timeoutMs,
+          retry,
         })
       : new HashEmbedder({ dimension: config.embedder.dimension }));
   const llm =
     overrides.llm !== undefined
       ? overrides.llm
       : config.llm.kind === 'bedrock' && client
-        ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs: config.bedrock.timeoutMs })
+        ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs, msPerOutputToken, retry })
         : null;
   return { embedder, llm };
 }
