@@ -188,6 +188,7 @@ export class DataliveApiStack extends Stack {
       removalPolicy: RemovalPolicy.SNAPSHOT,
       backup: { retention: Duration.days(settings.aurora.backupRetentionDays) },
       cloudwatchLogsExports: ['postgresql'],
+      parameters: { 'rds.force_ssl': '1' },
     });
     database.node.addDependency(databaseLogGroup);
     database.connections.allowDefaultPortFrom(serviceSecurityGroup, 'API tasks to Aurora');

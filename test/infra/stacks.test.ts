@@ -466,6 +466,12 @@ describe.each(ENVIRONMENTS)('stack api-%s', (env) => {
         dockerfile,
       );
     expect(variables.DATABASE_SSL_CA_FILE).toBe(present(shipped?.[1]));
+    const parameterGroup = onlyResource(env, 'AWS::RDS::DBClusterParameterGroup');
+    expect(parameterGroup.Properties.Parameters).toEqual({ 'rds.force_ssl': '1' });
+    const cluster = onlyResource(env, 'AWS::RDS::DBCluster');
+    expect(JSON.stringify(cluster.Properties.DBClusterParameterGroupName)).toContain(
+      present(logicalIdsOf(env, 'AWS::RDS::DBClusterParameterGroup')[0]),
+    );
   });
 
   it('lets tasks out on 443 and, for Snowflake revocation checks, on 80 only', () => {
