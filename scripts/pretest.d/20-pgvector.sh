@@ -20,6 +20,12 @@ fi
 if [[ -f "$extension_dir/vector.control" && -f "$extension_dir/vector--${version}.sql" ]]; then
   exit 0
 fi
+# A server elsewhere (TEST_POSTGRES_URL) that already offers pgvector needs nothing here.
+server_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if command -v psql >/dev/null 2>&1 &&
+  [[ "$(psql "$server_url" -tAc "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'" 2>/dev/null)" == "$version" ]]; then
+  exit 0
+fi
 
 instructions() {
   cat >&2 <<TEXT
