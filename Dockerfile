@@ -15,7 +15,11 @@ FROM node:22-bookworm-slim AS runtime
 # glibc malloc (ADR 0013). The link gives one path on every architecture.
 RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/* \
  && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2
-ENV NODE_ENV=production PORT=3000 DATALIVE_DATA_DIR=/var/lib/datalive LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
+# The Amazon RDS global CA bundle, so DATABASE_SSL verifies Aurora's certificate (verify-full, ADR 0018):
+# fetched at build from the URL AWS documents and checked against a pinned SHA-256. When AWS republishes
+# the bundle the build fails here; review the new bundle, then update the checksum.
+ADD --checksum=sha256:2c151768edd48e9ef6719de74fdcbdebe290d1e87bc02ce9014ea6eea557d2a0 --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
+ENV NODE_ENV=production PORT=3000 DATALIVE_DATA_DIR=/var/lib/datalive LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 DATABASE_SSL_CA_FILE=/etc/ssl/certs/rds-global-bundle.pem
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -33,6 +34,9 @@ const url = (protocols: readonly string[]) =>
       message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
     });
 const failMode = z.enum(['open', 'closed']);
+const SNOWFLAKE_IDENTIFIER_MESSAGE = 'must be an unquoted Snowflake identifier (letters, digits, _ or $)';
+const isSnowflakeIdentifier = (value: string | undefined): boolean =>
+  value === undefined || /^[A-Za-z_][A-Za-z0-9_$]*$/.test(value);
 
 const schema = z.object({
   DATALIVE_ENV: z.enum(ENVIRONMENTS).default('dev'),
@@ -46,6 +50,7 @@ const schema = z.object({
   DATABASE_USER: optionalText,
   DATABASE_PASSWORD: optionalText,
   DATABASE_SSL: bool.default(false),
+  DATABASE_SSL_CA_FILE: optionalText,
   RATE_LIMIT_PROFILE: z.enum(ENVIRONMENTS).optional(),
   DATABASE_POOL_MAX: positiveInt.max(200).default(10),
   MIGRATE_ON_START: bool.optional(),
@@ -57,9 +62,12 @@ const schema = z.object({
   SNOWFLAKE_ACCOUNT: optionalText,
   SNOWFLAKE_USER: optionalText,
   SNOWFLAKE_ROLE: optionalText,
-  SNOWFLAKE_DATABASE: optionalText,
-  SNOWFLAKE_WAREHOUSE: optionalText,
-  SNOWFLAKE_SCHEMA: z.string().min(1).default('ANALYTICS'),
+  SNOWFLAKE_DATABASE: optionalText.refine(isSnowflakeIdentifier, SNOWFLAKE_IDENTIFIER_MESSAGE),
+  SNOWFLAKE_WAREHOUSE: optionalText.refine(isSnowflakeIdentifier, SNOWFLAKE_IDENTIFIER_MESSAGE),
+  SNOWFLAKE_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, SNOWFLAKE_IDENTIFIER_MESSAGE)
+    .default('ANALYTICS'),
   SNOWFLAKE_PRIVATE_KEY: optionalText,
   SNOWFLAKE_PRIVATE_KEY_PATH: optionalText,
   SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: optionalText,
@@ -71,6 +79,8 @@ const schema = z.object({
   BEDROCK_EMBED_MODEL_ID: z.string().min(1).default('amazon.titan-embed-text-v2:0'),
   BEDROCK_CHAT_MODEL_ID: z.string().min(1).default('anthropic.claude-3-5-sonnet-20240620-v1:0'),
   BEDROCK_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
+  BEDROCK_MS_PER_OUTPUT_TOKEN: z.coerce.number().int().min(0).max(1_000).default(40),
+  BEDROCK_THROTTLE_BUDGET_MS: z.coerce.number().int().min(0).max(300_000).default(20_000),
   EMBEDDING_DIMENSION: z.coerce
     .number()
     .int()
@@ -130,7 +140,17 @@ export interface Config {
       };
   embedder: { kind: 'local' | 'bedrock'; modelId: string; dimension: number };
   llm: { kind: 'local' | 'bedrock'; modelId: string };
-  bedrock: { region: string; endpoint: string | undefined; timeoutMs: number };
+  /**
+   * `timeoutMs`: one embedding call, and the base of a generation's deadline, which grows by
+   * `msPerOutputToken` per requested output token; `throttleBudgetMs`: how long throttled calls are retried.
+   */
+  bedrock: {
+    region: string;
+    endpoint: string | undefined;
+    timeoutMs: number;
+    msPerOutputToken: number;
+    throttleBudgetMs: number;
+  };
   rateLimit: {
     redisUrl: string | undefined;
     timeoutMs: number;
@@ -182,7 +202,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     vars.RATE_LIMIT_OVERRIDES,
   );
   const dataDir = path.resolve(vars.DATALIVE_DATA_DIR);
-  const databaseUrl = vars.DATABASE_URL ?? assembleDatabaseUrl(vars);
+  const assembledUrl = vars.DATABASE_URL ?? assembleDatabaseUrl(vars);
+  const databaseUrl = assembledUrl === undefined ? undefined : withTls(assembledUrl, vars);
   const embedded = databaseUrl === undefined;
 
   if (vars.WAREHOUSE === 'snowflake') {
@@ -257,7 +278,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       kind: vars.LLM,
       modelId: vars.LLM === 'local' ? 'local-grounded-composer' : vars.BEDROCK_CHAT_MODEL_ID,
     },
-    bedrock: { region: vars.AWS_REGION, endpoint: vars.BEDROCK_ENDPOINT, timeoutMs: vars.BEDROCK_TIMEOUT_MS },
+    bedrock: {
+      region: vars.AWS_REGION,
+      endpoint: vars.BEDROCK_ENDPOINT,
+      timeoutMs: vars.BEDROCK_TIMEOUT_MS,
+      msPerOutputToken: vars.BEDROCK_MS_PER_OUTPUT_TOKEN,
+      throttleBudgetMs: vars.BEDROCK_THROTTLE_BUDGET_MS,
+    },
     rateLimit: {
       redisUrl: vars.REDIS_URL,
       timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,
@@ -350,6 +377,24 @@ function assembleDatabaseUrl(vars: EnvVars): string | undefined {
   url.username = encodeURIComponent(vars.DATABASE_USER as string);
   url.password = encodeURIComponent(vars.DATABASE_PASSWORD as string);
   url.pathname = `/${encodeURIComponent(vars.DATABASE_NAME as string)}`;
-  if (vars.DATABASE_SSL) url.searchParams.set('sslmode', 'require');
+  return url.toString();
+}
+
+/**
+ * With `DATABASE_SSL`, every connection verifies the server (`sslmode=verify-full`: chain and host name)
+ * against `DATABASE_SSL_CA_FILE` (the image ships the Amazon RDS global bundle there) or Node's trust
+ * store. An `sslmode` or `sslrootcert` already in `DATABASE_URL` is kept.
+ */
+function withTls(databaseUrl: string, vars: EnvVars): string {
+  if (!vars.DATABASE_SSL) return databaseUrl;
+  const caFile = vars.DATABASE_SSL_CA_FILE;
+  if (caFile !== undefined && !existsSync(caFile)) {
+    throw new ConfigError(`invalid DATABASE_SSL_CA_FILE: no such file (got ${JSON.stringify(caFile)})`);
+  }
+  const url = new URL(databaseUrl);
+  if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'verify-full');
+  if (caFile !== undefined && !url.searchParams.has('sslrootcert')) {
+    url.searchParams.set('sslrootcert', path.resolve(caFile));
+  }
   return url.toString();
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createBedrockClient } from './adapters/bedrock/client.js';
 import { ConverseLlm } from './adapters/bedrock/converse-llm.js';
+import { generationDeadlineMs } from './adapters/bedrock/resilience.js';
 import { type TitanDimension, TitanEmbedder } from './adapters/bedrock/titan-embedder.js';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
 import { HashEmbedder } from './adapters/local/hash-embedder.js';
@@ -16,7 +17,7 @@ import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-sto
 import type { Config } from './config.js';
 import type { DependencyCheck } from './domain/health.js';
 import { ForecastService } from './domain/insights/forecast.js';
-import { loadSemanticModel } from './domain/insights/semantic.js';
+import { DEFAULT_WAREHOUSE_NAMESPACE, inNamespace, loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
 import { ExplainService } from './domain/rag/explain/explain-service.js';
@@ -99,13 +100,15 @@ export async function buildServices(
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
-    const warehouse = instrumentWarehouse(
-      overrides.warehouse ?? (await openWarehouse(config, logger)),
-      metrics,
-    );
+    const openedWarehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
+    const warehouse = instrumentWarehouse(openedWarehouse, metrics);
     if (!overrides.warehouse) closers.push(() => warehouse.close());
 
-    const insights = new InsightsService(warehouse, loadSemanticModel(), {
+    const semanticModel = inNamespace(
+      loadSemanticModel(),
+      openedWarehouse.namespace ?? DEFAULT_WAREHOUSE_NAMESPACE,
+    );
+    const insights = new InsightsService(warehouse, semanticModel, {
       cacheTtlMs: config.insightsCacheTtlMs,
       forecastVersion: config.forecastModelVersion,
       now: overrides.now,
@@ -249,17 +252,26 @@ export async function buildServices(
   }
 }
 
+/**
+ * Output tokens the shared Bedrock client's socket timeouts are sized for: a non-streaming Converse call is
+ * silent until its last token, so the client must outlast the longest generation; each call's own
+ * deadline (sized to its `maxTokens`) is the tighter bound.
+ */
+const BEDROCK_CLIENT_MAX_OUTPUT_TOKENS = 4_096;
+
 /** Builds the embedder and the LLM from configuration: local by default, Bedrock when configured. */
 export function buildModels(
   config: Config,
   overrides: ServiceOverrides = {},
 ): { embedder: Embedder; llm: Llm | null } {
   const needsBedrock = config.embedder.kind === 'bedrock' || config.llm.kind === 'bedrock';
+  const { timeoutMs, msPerOutputToken, throttleBudgetMs } = config.bedrock;
+  const retry = { throttleBudgetMs };
   const client = needsBedrock
     ? createBedrockClient({
         region: config.bedrock.region,
         endpoint: config.bedrock.endpoint,
-        timeoutMs: config.bedrock.timeoutMs,
+        timeoutMs: generationDeadlineMs(timeoutMs, BEDROCK_CLIENT_MAX_OUTPUT_TOKENS, msPerOutputToken),
       })
     : undefined;
   const embedder =
@@ -269,14 +281,15 @@ export function buildModels(
           client,
           modelId: config.embedder.modelId,
           dimension: config.embedder.dimension as TitanDimension,
-          timeoutMs: config.bedrock.timeoutMs,
+          timeoutMs,
+          retry,
         })
       : new HashEmbedder({ dimension: config.embedder.dimension }));
   const llm =
     overrides.llm !== undefined
       ? overrides.llm
       : config.llm.kind === 'bedrock' && client
-        ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs: config.bedrock.timeoutMs })
+        ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs, msPerOutputToken, retry })
         : null;
   return { embedder, llm };
 }

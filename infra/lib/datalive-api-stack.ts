@@ -34,6 +34,13 @@ export const CONTAINER_NAME = 'api';
 export const DATABASE_NAME = 'datalive';
 /** Liveness path probed by the load balancer. */
 export const HEALTH_CHECK_PATH = '/health';
+/** Where the image keeps the Amazon RDS global CA bundle (Dockerfile); Aurora's certificate is verified against it. */
+export const RDS_CA_BUNDLE_PATH = '/etc/ssl/certs/rds-global-bundle.pem';
+/**
+ * Port of the certificate revocation checks snowflake-sdk runs before trusting Snowflake's certificate: OCSP
+ * (and CRL downloads) are plain HTTP. Without it every new connection waits out the OCSP timeouts (5-15 s).
+ */
+export const OCSP_PORT = 80;
 
 const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
@@ -101,6 +108,11 @@ export class DataliveApiStack extends Stack {
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(443),
       'HTTPS: Snowflake, ECR, AWS APIs',
+    );
+    serviceSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(OCSP_PORT),
+      'HTTP: Snowflake certificate revocation checks (OCSP responders, CRLs); responses are signed',
     );
 
     const modelArns = [settings.bedrock.embedModelId, settings.bedrock.chatModelId].map((modelId) =>
@@ -176,6 +188,7 @@ export class DataliveApiStack extends Stack {
       removalPolicy: RemovalPolicy.SNAPSHOT,
       backup: { retention: Duration.days(settings.aurora.backupRetentionDays) },
       cloudwatchLogsExports: ['postgresql'],
+      parameters: { 'rds.force_ssl': '1' },
     });
     database.node.addDependency(databaseLogGroup);
     database.connections.allowDefaultPortFrom(serviceSecurityGroup, 'API tasks to Aurora');
@@ -258,6 +271,18 @@ export class DataliveApiStack extends Stack {
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
       }),
       stopTimeout: STOP_TIMEOUT,
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${CONTAINER_PORT}${HEALTH_CHECK_PATH}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+        ],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
     });
 
     this.service = new ecs.FargateService(this, 'Service', {
@@ -358,6 +383,9 @@ export class DataliveApiStack extends Stack {
       DATABASE_PORT: String(POSTGRES_PORT),
       DATABASE_NAME,
       DATABASE_POOL_MAX: String(settings.task.databasePoolMax),
+      DATABASE_SSL: 'true',
+      DATABASE_SSL_CA_FILE: RDS_CA_BUNDLE_PATH,
+      TRUST_PROXY: '1',
       MIGRATE_ON_START: 'true',
       WAREHOUSE: 'snowflake',
       SNOWFLAKE_ACCOUNT: deployment.snowflakeAccount,

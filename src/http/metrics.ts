@@ -233,6 +233,7 @@ async function timed<T>(
 export function instrumentWarehouse(warehouse: Warehouse, metrics: Metrics): Warehouse {
   return {
     kind: warehouse.kind,
+    ...(warehouse.namespace === undefined ? {} : { namespace: warehouse.namespace }),
     query: (sql, params, options) =>
       timed(metrics, 'warehouse', 'query', () => warehouse.query(sql, params, options)),
     ping: () => timed(metrics, 'warehouse', 'ping', () => warehouse.ping()),

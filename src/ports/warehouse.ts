@@ -23,6 +23,11 @@ export interface WarehouseQueryOptions {
  */
 export interface Warehouse {
   readonly kind: 'duckdb' | 'snowflake';
+  /**
+   * Where the analytics tables live, as SQL names them: `DATABASE.SCHEMA` from configuration on Snowflake.
+   * Absent means `analytics` (the embedded DuckDB layout).
+   */
+  readonly namespace?: string;
   query<Row extends Record<string, unknown>>(
     sql: string,
     params?: readonly SqlParam[],

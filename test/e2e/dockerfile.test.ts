@@ -20,6 +20,8 @@ interface Stage {
   cmd: string[] | null;
   healthcheck: string[] | null;
   skipped: string[];
+  /** Remote `ADD`s (no network here): URL, pinned checksum and destination, checked rather than fetched. */
+  downloads: Array<{ url: string; checksum: string | undefined; destination: string }>;
 }
 
 const ROOT = process.cwd();
@@ -49,6 +51,7 @@ function replay(dockerfile: string, workRoot: string): Stage[] {
         cmd: null,
         healthcheck: null,
         skipped: [],
+        downloads: [],
       };
       stages.push(stage);
       continue;
@@ -72,6 +75,13 @@ function replay(dockerfile: string, workRoot: string): Stage[] {
           : path.join(current.dir, destination);
         cpSync(path.join(sourceRoot, source.replace(/^\/app\//, '')), target, { recursive: true });
       }
+    } else if (keyword === 'ADD') {
+      const parts = args.split(/\s+/);
+      const flags = parts.filter((part) => part.startsWith('--'));
+      const [url, destination] = parts.filter((part) => !part.startsWith('--')) as [string, string];
+      if (!/^https:\/\//.test(url)) throw new Error(`ADD of a local path (use COPY): ${args}`);
+      const checksum = flags.find((flag) => flag.startsWith('--checksum='))?.slice('--checksum='.length);
+      current.downloads.push({ url, checksum, destination });
     } else if (keyword === 'RUN') {
       if (/\s\/(?!app)/.test(` ${args}`)) {
         current.skipped.push(args);
@@ -119,6 +129,13 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
     expect(jemallocLine).toContain(
       `ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" ${runtime.env.LD_PRELOAD}`,
     );
+    expect(runtime.downloads).toEqual([
+      {
+        url: 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+        checksum: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        destination: runtime.env.DATABASE_SSL_CA_FILE,
+      },
+    ]);
     const localJemalloc = chooseAllocator({}).library;
     const { LD_PRELOAD: _imagePath, ...imageEnv } = runtime.env;
 

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +28,13 @@ interface ContainerDefinition {
   Image: unknown;
   Environment: { Name: string; Value: unknown }[];
   Secrets: { Name: string; ValueFrom: unknown }[];
+  HealthCheck?: {
+    Command: string[];
+    Interval: number;
+    Timeout: number;
+    Retries: number;
+    StartPeriod: number;
+  };
 }
 
 const REGION = 'eu-west-1';
@@ -448,6 +457,60 @@ describe.each(ENVIRONMENTS)('stack api-%s', (env) => {
     }
   });
 
+  it('verifies Aurora over TLS with the RDS CA bundle the image ships, and trusts exactly the ALB hop', () => {
+    const variables = environmentOf(env);
+    expect(variables).toMatchObject({ DATABASE_SSL: 'true', TRUST_PROXY: '1' });
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const shipped =
+      /ADD --checksum=sha256:[0-9a-f]{64} \S* ?https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem (\S+)/.exec(
+        dockerfile,
+      );
+    expect(variables.DATABASE_SSL_CA_FILE).toBe(present(shipped?.[1]));
+    const parameterGroup = onlyResource(env, 'AWS::RDS::DBClusterParameterGroup');
+    expect(parameterGroup.Properties.Parameters).toEqual({ 'rds.force_ssl': '1' });
+    const cluster = onlyResource(env, 'AWS::RDS::DBCluster');
+    expect(JSON.stringify(cluster.Properties.DBClusterParameterGroupName)).toContain(
+      present(logicalIdsOf(env, 'AWS::RDS::DBClusterParameterGroup')[0]),
+    );
+  });
+
+  it('lets tasks out on 443 and, for Snowflake revocation checks, on 80 only', () => {
+    const group = Object.values(resourcesOf(env, 'AWS::EC2::SecurityGroup')).find((candidate) =>
+      String(candidate.Properties.GroupDescription).endsWith('API tasks'),
+    );
+    const egress = (present(group).Properties.SecurityGroupEgress ?? []) as {
+      CidrIp?: string;
+      IpProtocol: string;
+      FromPort: number;
+      ToPort: number;
+      Description: string;
+    }[];
+    const toInternet = egress.filter((rule) => rule.CidrIp === '0.0.0.0/0');
+    expect(toInternet.map((rule) => [rule.IpProtocol, rule.FromPort, rule.ToPort]).sort()).toEqual([
+      ['tcp', 443, 443],
+      ['tcp', 80, 80],
+    ]);
+    expect(toInternet.find((rule) => rule.FromPort === 80)?.Description).toMatch(/OCSP/);
+  });
+
+  it('gives the container a liveness health check on /health, the path the ALB checks', () => {
+    const healthCheck = present(container(env).HealthCheck);
+    expect(healthCheck.Command[0]).toBe('CMD');
+    expect(healthCheck.Command.join(' ')).toContain("fetch('http://127.0.0.1:3000/health')");
+    expect(healthCheck).toMatchObject({ Interval: 15, Timeout: 5, Retries: 3, StartPeriod: 60 });
+    templates[env].hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/health',
+    });
+  });
+
+  it('points the app at the writer only; readers exist solely as failover targets', () => {
+    const variables = environmentOf(env);
+    expect(Object.keys(variables).filter((name) => /READER|REPLICA/.test(name))).toEqual([]);
+    expect(JSON.stringify(variables.DATABASE_HOST)).toContain('"Endpoint.Address"');
+    const instances = Object.values(resourcesOf(env, 'AWS::RDS::DBInstance'));
+    expect(instances).toHaveLength(1 + settings.aurora.readers);
+  });
+
   it('deploys the image tag from context out of the ECR repository', () => {
     const image = JSON.stringify(container(env).Image);
     expect(image).toContain(`${ACCOUNTS[env]}.dkr.ecr.${REGION}.`);
@@ -468,7 +531,13 @@ describe.each(ENVIRONMENTS)('stack api-%s', (env) => {
     const secrets = Object.fromEntries(
       SECRET_VARIABLES.map((name) => [name, `${name.toLowerCase()}-`.repeat(4)]),
     );
-    const config = loadConfig({ ...plain, ...secrets });
+    const caBundle = path.join(mkdtempSync(path.join(tmpdir(), 'datalive-ca-')), 'rds-global-bundle.pem');
+    writeFileSync(caBundle, 'stand-in for the bundle the image ships');
+    const config = loadConfig({ ...plain, ...secrets, DATABASE_SSL_CA_FILE: caBundle });
+    const databaseUrl = new URL(config.database.mode === 'external' ? config.database.url : 'embedded:');
+    expect(databaseUrl.searchParams.get('sslmode')).toBe('verify-full');
+    expect(databaseUrl.searchParams.get('sslrootcert')).toBe(caBundle);
+    expect(config.trustProxy).toBe(true);
     expect(config.env).toBe(env);
     expect(config.port).toBe(3000);
     expect(config.warehouse).toMatchObject({

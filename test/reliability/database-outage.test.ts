@@ -22,8 +22,8 @@ interface Readiness {
 
 /**
  * The database sits behind a TCP proxy the test controls. Behind the proxy is a real Postgres
- * wire-protocol server with pgvector (PGlite's socket server: the machine's PostgreSQL has no pgvector,
- * which the migrations need); in front of it, the app uses the production adapter (`openDatabase` in
+ * wire-protocol server with pgvector, which the migrations need (PGlite's socket server, independent of
+ * the machine's PostgreSQL); in front of it, the app uses the production adapter (`openDatabase` in
  * external mode: a pg.Pool with a 5 s connection timeout), so what is exercised is how that pool loses
  * and regains its server.
  */

@@ -66,6 +66,19 @@ export interface FakeSnowflakeOptions {
   publicKey: KeyObject | string;
   /** Answers each query-request; defaults to one `1` row for anything. */
   onQuery?: (query: RecordedQuery) => FakeReply;
+  /**
+   * The account's warehouses as `SHOW WAREHOUSES` lists them to the role. The readiness probe's statements
+   * (`SELECT CURRENT_WAREHOUSE() …`, `SHOW WAREHOUSES LIKE …`) are answered from it and the session's login
+   * context; by default every warehouse a login names exists, is STARTED and auto-resumes.
+   */
+  warehouses?: FakeWarehouse[];
+}
+
+/** One warehouse of the fake account. */
+export interface FakeWarehouse {
+  name: string;
+  state: 'STARTED' | 'SUSPENDED' | 'RESIZING';
+  autoResume: boolean;
 }
 
 /** A running fake; `url` goes into the driver's `accessUrl`. */
@@ -111,7 +124,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions): Promise
   const queries: RecordedQuery[] = [];
   const aborts: string[] = [];
   const hanging = new Map<string, ServerResponse>();
-  const sessions = new Set<string>();
+  const sessions = new Map<string, URLSearchParams>();
   let deletes = 0;
   let sessionCounter = 0;
 
@@ -133,7 +146,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions): Promise
         if (!jwt.verified) return send(response, failure('390144', 'JWT token is invalid.'));
         sessionCounter += 1;
         const sessionToken = `session-${sessionCounter}-${randomUUID()}`;
-        sessions.add(sessionToken);
+        sessions.set(sessionToken, url.searchParams);
         return send(response, {
           data: {
             token: sessionToken,
@@ -164,7 +177,9 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions): Promise
           parameters: body.parameters as Record<string, unknown> | undefined,
         };
         queries.push(query);
-        const reply = onQuery(query);
+        const reply =
+          probeReply(query.sqlText, sessions.get(token) as URLSearchParams, options.warehouses) ??
+          onQuery(query);
         if (reply.kind === 'hang') {
           hanging.set(query.requestId, response);
           return;
@@ -207,6 +222,43 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions): Promise
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function probeReply(
+  sqlText: string,
+  login: URLSearchParams,
+  warehouses: FakeWarehouse[] | undefined,
+): FakeReply | undefined {
+  const loginWarehouse = login.get('warehouse') ?? '';
+  const account = warehouses ?? [{ name: loginWarehouse.toUpperCase(), state: 'STARTED', autoResume: true }];
+  if (/^SELECT CURRENT_WAREHOUSE\(\) AS warehouse/.test(sqlText)) {
+    const usable = account.some((warehouse) => warehouse.name === loginWarehouse.toUpperCase());
+    const text = (name: string): FakeColumn => ({ name, type: 'text' });
+    return {
+      kind: 'rows',
+      columns: [text('WAREHOUSE'), text('DATABASE'), text('SCHEMA')],
+      rows: [
+        [
+          usable ? loginWarehouse.toUpperCase() : null,
+          login.get('databaseName')?.toUpperCase() ?? null,
+          login.get('schemaName')?.toUpperCase() ?? null,
+        ],
+      ],
+    };
+  }
+  const show = /^SHOW WAREHOUSES LIKE '([^']*)'$/.exec(sqlText);
+  if (show) {
+    const pattern = new RegExp(`^${(show[1] as string).replace(/_/g, '.').replace(/%/g, '.*')}$`, 'i');
+    const text = (name: string): FakeColumn => ({ name, type: 'text' });
+    return {
+      kind: 'rows',
+      columns: [text('name'), text('state'), text('auto_resume')],
+      rows: account
+        .filter((warehouse) => pattern.test(warehouse.name))
+        .map((warehouse) => [warehouse.name, warehouse.state, String(warehouse.autoResume)]),
+    };
+  }
+  return undefined;
 }
 
 /** A default reply: one `1` in a column named `1`, like `SELECT 1`. */

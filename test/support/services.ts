@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
-import { type Database, openEmbeddedDatabase } from '../../src/adapters/postgres/database.js';
+import type { Database } from '../../src/adapters/postgres/database.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServices, type ServiceOverrides, type Services } from '../../src/services.js';
+import { openTestDatabase } from './postgres.js';
 
 /** A fresh temporary directory for one test file. */
 export const tempDir = (prefix = 'datalive-test-'): string => mkdtempSync(path.join(tmpdir(), prefix));
@@ -24,16 +25,19 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** In-memory PGlite and DuckDB, opened once per test file and shared by its tests. */
+/** The test database (in-memory PGlite, or a scratch database on real PostgreSQL) and in-memory DuckDB. */
 export interface TestStores {
   db: Database;
   warehouse: DuckDbWarehouse;
 }
 
-/** Opens in-memory stores (PGlite with pgvector, DuckDB). */
+/**
+ * Opens the stores a suite shares: PGlite with pgvector (project `pglite`) or a scratch database on the
+ * real PostgreSQL + pgvector (project `postgres`), and an in-memory DuckDB.
+ */
 export async function openTestStores(): Promise<TestStores> {
   const [db, warehouse] = await Promise.all([
-    openEmbeddedDatabase('memory://'),
+    openTestDatabase(),
     openDuckDbWarehouse({ path: ':memory:', timeoutMs: 5_000 }),
   ]);
   return { db, warehouse };

@@ -19,7 +19,10 @@ import {
   backoffDelayMs,
   callWithRetries,
   classifyBedrockError,
+  DEFAULT_MS_PER_OUTPUT_TOKEN,
   failureAfterAttempts,
+  generationDeadlineMs,
+  mayRetry,
   type RetryPolicy,
   resolveRetryPolicy,
   sleep,
@@ -36,6 +39,11 @@ export interface ConverseLlmOptions {
   maxTokens?: number;
   /** Used when the request has no `temperature`; omitted from the call when both are absent. */
   temperature?: number;
+  /**
+   * Pace used to size `generate`'s deadline to the request's `maxTokens` (Converse answers only when the
+   * generation is complete): `timeoutMs + maxTokens × msPerOutputToken`. Defaults to 40 ms.
+   */
+  msPerOutputToken?: number;
   /** Retry policy for throttling and transient 5xx; merged over `DEFAULT_RETRY_POLICY`. */
   retry?: Partial<RetryPolicy>;
   /** Source of jitter in [0, 1); defaults to `Math.random`. */
@@ -84,6 +92,7 @@ export class ConverseLlm implements Llm {
   private readonly temperature: number | undefined;
   private readonly retryPolicy: RetryPolicy;
   private readonly random: () => number;
+  private readonly msPerOutputToken: number;
 
   constructor(options: ConverseLlmOptions) {
     this.client = options.client;
@@ -93,6 +102,7 @@ export class ConverseLlm implements Llm {
     this.temperature = options.temperature;
     this.retryPolicy = resolveRetryPolicy(options.retry);
     this.random = options.random ?? Math.random;
+    this.msPerOutputToken = options.msPerOutputToken ?? DEFAULT_MS_PER_OUTPUT_TOKEN;
   }
 
   /** One complete generation through `Converse`. */
@@ -103,7 +113,11 @@ export class ConverseLlm implements Llm {
         (signal) => this.client.send(new ConverseCommand(input), { abortSignal: signal }),
         {
           policy: this.retryPolicy,
-          timeoutMs: this.timeoutMs,
+          timeoutMs: generationDeadlineMs(
+            this.timeoutMs,
+            input.inferenceConfig?.maxTokens ?? this.maxTokens,
+            this.msPerOutputToken,
+          ),
           operation: `Converse ${this.model}`,
           signal: request.signal,
           random: this.random,
@@ -125,6 +139,7 @@ export class ConverseLlm implements Llm {
   async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
     const input = this.buildInput(request);
     const operation = `ConverseStream ${this.model}`;
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const deadline = new AttemptDeadline(this.timeoutMs, request.signal);
       const progress: StreamProgress = {
@@ -133,6 +148,7 @@ export class ConverseLlm implements Llm {
         usage: { inputTokens: 0, outputTokens: 0 },
       };
       let delivered = false;
+      let delayMs = 0;
       try {
         const output = await this.client.send(new ConverseStreamCommand(input), {
           abortSignal: deadline.signal,
@@ -156,7 +172,11 @@ export class ConverseLlm implements Llm {
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason;
         const classified = classifyBedrockError(error, deadline.timedOut);
-        if (delivered || !classified.retryable || attempt >= this.retryPolicy.maxAttempts) {
+        delayMs = backoffDelayMs(attempt, this.retryPolicy, this.random);
+        if (
+          delivered ||
+          !mayRetry(classified, attempt, this.retryPolicy, performance.now() - started, delayMs)
+        ) {
           const reason = delivered
             ? { ...classified, reason: `${classified.reason} (after partial output)` }
             : classified;
@@ -165,7 +185,7 @@ export class ConverseLlm implements Llm {
       } finally {
         deadline.dispose();
       }
-      await sleep(backoffDelayMs(attempt, this.retryPolicy, this.random), request.signal);
+      await sleep(delayMs, request.signal);
     }
   }
 

@@ -6,14 +6,53 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Throttling only: throttled calls keep being retried past `maxAttempts` while the time since the first
+   * attempt, plus the next delay, stays within this budget. Bedrock quotas are per minute (requests and
+   * tokens), so a wait of seconds to a minute clears them where ~1.4 s of backoff does not. 0 disables.
+   */
+  throttleBudgetMs: number;
 }
 
-/** Default policy: 4 attempts, delays drawn from [0, 200 ms], [0, 400 ms], [0, 800 ms] (capped at 5 s). */
+/**
+ * Default policy: 4 attempts, delays drawn from [0, 200 ms], [0, 400 ms], [0, 800 ms] (capped at 5 s);
+ * throttling is retried for up to 20 s (the server's `BEDROCK_THROTTLE_BUDGET_MS` default), which fits an
+ * explain request's budget.
+ */
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
   maxAttempts: 4,
   baseDelayMs: 200,
   maxDelayMs: 5_000,
+  throttleBudgetMs: 20_000,
 };
+
+/** Default generation pace assumed when sizing a non-streaming call's deadline: 40 ms per output token. */
+export const DEFAULT_MS_PER_OUTPUT_TOKEN = 40;
+
+/**
+ * Deadline for one non-streaming generation, which answers only when the last token is written: the base
+ * budget (connection, queueing, first token) plus `maxTokens` at `msPerOutputToken`. 900 tokens at the
+ * default pace on a 15 s base gives 51 s.
+ */
+export function generationDeadlineMs(baseMs: number, maxTokens: number, msPerOutputToken: number): number {
+  return Math.ceil(baseMs + Math.max(0, maxTokens) * Math.max(0, msPerOutputToken));
+}
+
+/**
+ * Whether a failed attempt may be retried: retryable failures up to `maxAttempts`, and throttling beyond
+ * that while `elapsedMs + nextDelayMs` fits the policy's throttle budget.
+ */
+export function mayRetry(
+  classified: ClassifiedFailure,
+  attempt: number,
+  policy: RetryPolicy,
+  elapsedMs: number,
+  nextDelayMs: number,
+): boolean {
+  if (!classified.retryable) return false;
+  if (attempt < policy.maxAttempts) return true;
+  return classified.failure === 'throttled' && elapsedMs + nextDelayMs <= policy.throttleBudgetMs;
+}
 
 /** A classified failure: the port-level kind, whether another attempt may succeed, and a readable reason. */
 export interface ClassifiedFailure {
@@ -140,6 +179,7 @@ export function resolveRetryPolicy(partial: Partial<RetryPolicy> | undefined): R
     throw new RangeError(`retry.maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
   }
   if (policy.baseDelayMs < 0 || policy.maxDelayMs < 0) throw new RangeError('retry delays must be >= 0');
+  if (!(policy.throttleBudgetMs >= 0)) throw new RangeError('retry.throttleBudgetMs must be >= 0');
   return policy;
 }
 
@@ -228,6 +268,7 @@ export async function callWithRetries<T>(
   options: CallWithRetriesOptions,
 ): Promise<T> {
   const random = options.random ?? Math.random;
+  const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     const deadline = new AttemptDeadline(options.timeoutMs, options.signal);
     let classified: ClassifiedFailure;
@@ -241,10 +282,11 @@ export async function callWithRetries<T>(
     } finally {
       deadline.dispose();
     }
-    if (!classified.retryable || attempt >= options.policy.maxAttempts) {
+    const delayMs = backoffDelayMs(attempt, options.policy, random);
+    if (!mayRetry(classified, attempt, options.policy, performance.now() - started, delayMs)) {
       throw failureAfterAttempts(options.operation, classified, attempt, options.timeoutMs, cause);
     }
-    await sleep(backoffDelayMs(attempt, options.policy, random), options.signal);
+    await sleep(delayMs, options.signal);
   }
 }
 

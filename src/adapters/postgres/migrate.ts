@@ -139,7 +139,13 @@ function explain(migration: Migration, error: unknown): MigrationError {
     /(not available|could not open extension control file)/.test(message)
   ) {
     return new MigrationError(
-      `migration ${label(migration)} failed: the pgvector extension is not installed on this PostgreSQL server. Install pgvector (Aurora PostgreSQL ships it; on Debian: postgresql-<version>-pgvector) or unset DATABASE_URL to use the embedded PGlite with pgvector.`,
+      `migration ${label(migration)} failed: the pgvector extension is not installed on this PostgreSQL server. Install pgvector (Aurora PostgreSQL ships it; elsewhere build it from source, see scripts/pretest.d/20-pgvector.sh) or unset DATABASE_URL to use the embedded PGlite with pgvector.`,
+      { cause: error },
+    );
+  }
+  if (/permission denied to create extension "vector"/.test(message)) {
+    return new MigrationError(
+      `migration ${label(migration)} failed: the pgvector extension is installed on this PostgreSQL server but not created in this database, and this role may not create it. Run CREATE EXTENSION vector once as a superuser (on Aurora, a member of rds_superuser), then migrate again.`,
       { cause: error },
     );
   }

@@ -60,6 +60,8 @@ export interface SnowflakeWarehouseOptions extends Omit<SnowflakeWarehouseConfig
   driverLogger?: SnowflakeLogger;
 }
 
+/** An unquoted Snowflake identifier (resolved upper case); the only form configuration may name. */
+export const SNOWFLAKE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const CANCEL_GRACE_MS = 5_000;
 const IDLE_CONNECTION_MS = 30 * 60_000;
 const LOGIN_RETRIES = 2;
@@ -105,8 +107,11 @@ interface PendingStatement {
  */
 export class SnowflakeWarehouse implements Warehouse {
   readonly kind = 'snowflake' as const;
+  /** `DATABASE.SCHEMA` from configuration; every compiled statement names its tables in it. */
+  readonly namespace: string;
   private readonly pool: SnowflakePool;
   private readonly timeoutMs: number;
+  private readonly context: { database: string; schema: string; warehouse: string };
   private closed = false;
 
   /** Reads and decrypts the private key, configures the driver's logger and creates the (lazy) pool. */
@@ -114,6 +119,17 @@ export class SnowflakeWarehouse implements Warehouse {
     const sdk: SnowflakeSdk = options.sdk ?? snowflake;
     sdk.configure({ logLevel: 'WARN', customLogger: options.driverLogger ?? stderrLogger });
     this.timeoutMs = options.timeoutMs;
+    for (const [name, value] of Object.entries({
+      database: options.database,
+      schema: options.schema,
+      warehouse: options.warehouse,
+    })) {
+      if (!SNOWFLAKE_IDENTIFIER.test(value)) {
+        throw new WarehouseError('unavailable', `Snowflake ${name} must be an unquoted identifier`);
+      }
+    }
+    this.context = { database: options.database, schema: options.schema, warehouse: options.warehouse };
+    this.namespace = `${options.database}.${options.schema}`.toUpperCase();
     this.pool = sdk.createPool(buildConnectionOptions(options), {
       max: options.poolMax,
       min: 0,
@@ -159,8 +175,50 @@ export class SnowflakeWarehouse implements Warehouse {
     };
   }
 
+  /**
+   * Readiness without spending credits: the session's `CURRENT_WAREHOUSE()`, `CURRENT_DATABASE()` and
+   * `CURRENT_SCHEMA()` (NULL when the object is missing or the role lacks USAGE on it), then the configured
+   * warehouse's state from `SHOW WAREHOUSES` (down when suspended with auto-resume off). Both run in cloud
+   * services, so a probe never resumes the warehouse or keeps it from auto-suspending.
+   */
   async ping(): Promise<void> {
-    await this.query('SELECT 1 AS ok', [], { timeoutMs: Math.min(this.timeoutMs, 5_000) });
+    const started = performance.now();
+    const budgetMs = Math.min(this.timeoutMs, 5_000);
+    const remaining = () => ({ timeoutMs: Math.max(1, budgetMs - (performance.now() - started)) });
+    const { rows } = await this.query<{
+      warehouse: string | null;
+      database: string | null;
+      schema: string | null;
+    }>(
+      'SELECT CURRENT_WAREHOUSE() AS warehouse, CURRENT_DATABASE() AS database, CURRENT_SCHEMA() AS schema',
+      [],
+      remaining(),
+    );
+    const session = rows[0];
+    for (const name of ['warehouse', 'database', 'schema'] as const) {
+      if (!session?.[name]) {
+        throw new WarehouseError(
+          'unavailable',
+          `Snowflake ${name} ${this.context[name].toUpperCase()} does not exist or the role has no USAGE on it`,
+        );
+      }
+    }
+    const warehouse = this.context.warehouse.toUpperCase();
+    const { rows: warehouses } = await this.query<{ name: string; state: string; auto_resume: string }>(
+      `SHOW WAREHOUSES LIKE '${warehouse}'`,
+      [],
+      remaining(),
+    );
+    const described = warehouses.find((row) => String(row.name).toUpperCase() === warehouse);
+    if (!described) {
+      throw new WarehouseError('unavailable', `Snowflake warehouse ${warehouse} is not visible to the role`);
+    }
+    if (String(described.state).toUpperCase() === 'SUSPENDED' && String(described.auto_resume) !== 'true') {
+      throw new WarehouseError(
+        'unavailable',
+        `Snowflake warehouse ${warehouse} is suspended and AUTO_RESUME is off`,
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -19,11 +19,17 @@ export const reembedCommand: Command = {
     try {
       let progress: ReturnType<typeof createProgress> | undefined;
       let reported = 0;
-      const result = await index.rag.reembed((done, total) => {
-        progress ??= createProgress(io, `reembed ${settings.profile.ragSchema}`, total);
-        progress.tick(done - reported);
-        reported = done;
-      });
+      const result = await index.rag.reembed(
+        (done, total) => {
+          progress ??= createProgress(io, `reembed ${settings.profile.ragSchema}`, total);
+          progress.tick(done - reported);
+          reported = done;
+        },
+        (pause) =>
+          io.err(
+            `reembed paused at ${pause.done}/${pause.total} for ${Math.round(pause.waitMs / 1000)} s, then resumes: ${pause.reason}`,
+          ),
+      );
       progress?.stop();
       io.out(
         `${settings.profile.ragSchema}: ${result.chunks} chunks re-embedded with ${result.model} (${result.dimension} dimensions)`,

@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../ports/warehouse.js';
-import type { SemanticModel } from './semantic.js';
+import { type SemanticModel, warehouseTable } from './semantic.js';
 
 /** A member of a dimension. */
 export interface Member {
@@ -24,9 +24,9 @@ export interface Catalog {
 }
 
 /** Reads the data version cheaply: last load time, number of loads and last production date. */
-export async function readDataVersion(warehouse: Warehouse): Promise<string> {
+export async function readDataVersion(warehouse: Warehouse, model: SemanticModel): Promise<string> {
   const { rows } = await warehouse.query<{ loaded_at: string | null; loads: number }>(
-    'SELECT MAX(loaded_at) AS loaded_at, COUNT(*) AS loads FROM analytics.load_metadata',
+    `SELECT MAX(loaded_at) AS loaded_at, COUNT(*) AS loads FROM ${warehouseTable(model, 'load_metadata')}`,
   );
   const row = rows[0];
   return `${row?.loaded_at ?? 'never'}#${row?.loads ?? 0}`;
@@ -40,7 +40,7 @@ export async function readCatalog(warehouse: Warehouse, model: SemanticModel): P
   const product = dims.product?.members;
   if (!site || !asset || !product) throw new Error('semantic model lacks site, asset or product members');
   const [dataVersion, sites, assets, products, range, versions, flags] = await Promise.all([
-    readDataVersion(warehouse),
+    readDataVersion(warehouse, model),
     warehouse.query<{ id: string; name: string }>(
       `SELECT ${site.id} AS id, ${site.name} AS name FROM ${site.table} ORDER BY ${site.id}`,
     ),

@@ -70,6 +70,37 @@ export type MetricDefinition = z.infer<typeof metricSchema>;
 /** One dimension definition. */
 export type DimensionDefinition = z.infer<typeof dimensionSchema>;
 
+/** Namespace the model's tables are written in (`analytics.production_daily`); DuckDB's layout. */
+export const DEFAULT_WAREHOUSE_NAMESPACE = 'analytics';
+
+/**
+ * The model with every table moved from `analytics.` to `namespace.` (`DB_PROD.ANALYTICS` on Snowflake,
+ * from `SNOWFLAKE_DATABASE` and `SNOWFLAKE_SCHEMA`), so each compiled statement names the configured
+ * database and schema instead of relying on the session's defaults.
+ */
+export function inNamespace(model: SemanticModel, namespace: string): SemanticModel {
+  if (namespace === DEFAULT_WAREHOUSE_NAMESPACE) return model;
+  const move = (table: string): string => `${namespace}.${table.slice(table.indexOf('.') + 1)}`;
+  const sources = Object.fromEntries(
+    Object.entries(model.sources).map(([name, source]) => [name, { ...source, table: move(source.table) }]),
+  ) as SemanticModel['sources'];
+  const dimensions = Object.fromEntries(
+    Object.entries(model.dimensions).map(([name, dimension]) => [
+      name,
+      dimension.members
+        ? { ...dimension, members: { ...dimension.members, table: move(dimension.members.table) } }
+        : dimension,
+    ]),
+  );
+  return { ...model, sources, dimensions };
+}
+
+/** A warehouse table outside the model's sources (e.g. `load_metadata`), in the model's namespace. */
+export function warehouseTable(model: SemanticModel, name: string): string {
+  const production = model.sources.production.table;
+  return `${production.slice(0, production.lastIndexOf('.'))}.${name}`;
+}
+
 /** Default location of the model shipped with the service. */
 export const SEMANTIC_MODEL_PATH = fileURLToPath(
   new URL('../../../semantic/production.yaml', import.meta.url),

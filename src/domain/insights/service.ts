@@ -75,7 +75,7 @@ export class InsightsService {
     if (state && this.now() - state.checkedAt < checkEvery) return state.catalog;
     this.catalogLoading ??= (async () => {
       try {
-        if (state && (await readDataVersion(this.warehouse)) === state.catalog.dataVersion) {
+        if (state && (await readDataVersion(this.warehouse, this.model)) === state.catalog.dataVersion) {
           this.catalogState = { catalog: state.catalog, checkedAt: this.now() };
           return state.catalog;
         }

@@ -5,7 +5,7 @@ import type {
   PgRagRepository,
   StoredDocument,
 } from '../../adapters/postgres/rag-repository.js';
-import type { Embedder } from '../../ports/embedder.js';
+import { type Embedder, EmbedderError } from '../../ports/embedder.js';
 import { DomainError } from '../errors.js';
 import {
   chunkDocument,
@@ -86,10 +86,15 @@ export function queryTerms(query: string): string[] {
  * hybrid retrieval (HNSW vector top-k + full-text top-k fused with RRF, k = 60).
  */
 export class RagIndexService {
+  private readonly reembedPacing: Required<ReembedPacing>;
+
   constructor(
     private readonly repository: PgRagRepository,
     private readonly embedder: Embedder,
-  ) {}
+    options: { reembed?: ReembedPacing } = {},
+  ) {
+    this.reembedPacing = { ...DEFAULT_REEMBED_PACING, ...options.reembed };
+  }
 
   /**
    * Checks that the index was built with the configured embedding model and dimension; records the
@@ -287,22 +292,73 @@ export class RagIndexService {
   /** Re-embeds every chunk with the configured embedder (model or dimension change). */
   async reembed(
     onProgress?: (done: number, total: number) => void,
-  ): Promise<{ chunks: number; model: string; dimension: number }> {
+    onPause?: (pause: ReembedPause) => void,
+  ): Promise<{ chunks: number; model: string; dimension: number; pauses: number }> {
     const chunks = await this.repository.allChunks();
     const embeddings = new Map<string, number[]>();
-    const batch = 64;
-    for (let start = 0; start < chunks.length; start += batch) {
-      const slice = chunks.slice(start, start + batch);
-      const vectors = await this.embedder.embed(
-        slice.map((chunk) => chunk.embeddingText),
-        'document',
-      );
+    const { batchSize, cooldownMs, maxCooldownMs, stallBudgetMs } = this.reembedPacing;
+    let cooldown = cooldownMs;
+    let lastProgress = performance.now();
+    let pauses = 0;
+    for (let start = 0; start < chunks.length; ) {
+      const slice = chunks.slice(start, start + batchSize);
+      let vectors: number[][];
+      try {
+        vectors = await this.embedder.embed(
+          slice.map((chunk) => chunk.embeddingText),
+          'document',
+        );
+      } catch (error) {
+        const stalledMs = performance.now() - lastProgress;
+        if (!isTransient(error) || stalledMs + cooldown > stallBudgetMs) throw error;
+        pauses += 1;
+        onPause?.({ done: start, total: chunks.length, waitMs: cooldown, reason: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, cooldown));
+        cooldown = Math.min(cooldown * 2, maxCooldownMs);
+        continue;
+      }
       for (const [index, chunk] of slice.entries()) embeddings.set(chunk.id, vectors[index] as number[]);
-      onProgress?.(Math.min(start + batch, chunks.length), chunks.length);
+      start += slice.length;
+      cooldown = cooldownMs;
+      lastProgress = performance.now();
+      onProgress?.(start, chunks.length);
     }
     await this.repository.replaceEmbeddings(this.embedder.model, this.embedder.dimension, embeddings);
-    return { chunks: chunks.length, model: this.embedder.model, dimension: this.embedder.dimension };
+    return { chunks: chunks.length, model: this.embedder.model, dimension: this.embedder.dimension, pauses };
   }
+}
+
+/**
+ * How `reembed` paces itself. A transient embedder failure (throttled past the embedder's own retry budget,
+ * unavailable, timed out) pauses the run for `cooldownMs` (doubling up to `maxCooldownMs`) and resumes at the
+ * failed batch, keeping every vector already computed; it gives up only after `stallBudgetMs` without a batch
+ * completing.
+ */
+export interface ReembedPacing {
+  batchSize?: number;
+  cooldownMs?: number;
+  maxCooldownMs?: number;
+  stallBudgetMs?: number;
+}
+
+/** One pause of `reembed`, reported so the CLI can say why it waits. */
+export interface ReembedPause {
+  done: number;
+  total: number;
+  waitMs: number;
+  reason: string;
+}
+
+/** Per-minute Bedrock quotas refill within a minute: pauses grow 5 s → 60 s, 10 minutes without progress ends the run. */
+export const DEFAULT_REEMBED_PACING: Required<ReembedPacing> = {
+  batchSize: 64,
+  cooldownMs: 5_000,
+  maxCooldownMs: 60_000,
+  stallBudgetMs: 10 * 60_000,
+};
+
+function isTransient(error: unknown): boolean {
+  return error instanceof EmbedderError && error.failure !== 'invalid';
 }
 
 const round = (value: number, digits = 4): number => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -135,7 +135,7 @@ describe('ConverseLlm against the fake Bedrock wire protocol', () => {
       fake.script({ delayMs: 3_000 });
       const started = Date.now();
 
-      const error = await rejectionOf(() => llm({ timeoutMs: 150 }).generate(request));
+      const error = await rejectionOf(() => llm({ timeoutMs: 150, msPerOutputToken: 0 }).generate(request));
 
       expect(error).toBeInstanceOf(LlmError);
       expect((error as LlmError).failure).toBe('timeout');

@@ -5,8 +5,11 @@ import type { FakeBedrock } from '../../support/fake-bedrock.js';
 /** Fake static credentials: the SDK signs with them, the fake server only checks a SigV4 header is present. */
 export const FAKE_CREDENTIALS = { accessKeyId: 'AKIDFAKEBEDROCK0000', secretAccessKey: 'fake-secret-key' };
 
-/** Tiny backoff so retry tests stay fast while still going through the real backoff code. */
-export const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 10 };
+/**
+ * Tiny backoff so retry tests stay fast while still going through the real backoff code; throttling counts
+ * against `maxAttempts` (no throttle budget) unless a test sets one.
+ */
+export const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 10, throttleBudgetMs: 0 };
 
 /** A real SDK client pointed at the fake server. */
 export function clientFor(fake: FakeBedrock, timeoutMs = 5_000): BedrockRuntimeClient {

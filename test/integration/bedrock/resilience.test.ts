@@ -12,7 +12,7 @@ function serviceError(name: string, status: number): Error {
 }
 
 describe('backoffDelayMs (full jitter)', () => {
-  const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 350 };
+  const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 350, throttleBudgetMs: 0 };
 
   it('draws uniformly below an exponentially growing, capped ceiling', () => {
     expect(backoffDelayMs(1, policy, () => 0.999)).toBe(99);
@@ -28,7 +28,9 @@ describe('backoffDelayMs (full jitter)', () => {
       maxAttempts: 4,
       baseDelayMs: 1,
       maxDelayMs: 5_000,
+      throttleBudgetMs: 20_000,
     });
+    expect(() => resolveRetryPolicy({ throttleBudgetMs: -1 })).toThrow(RangeError);
   });
 });
 

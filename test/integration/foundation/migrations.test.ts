@@ -1,16 +1,26 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedDatabase } from '../../../src/adapters/postgres/database.js';
 import { MigrationError, migrate } from '../../../src/adapters/postgres/migrate.js';
-import { createScratchDatabase } from '../../support/postgres.js';
+import {
+  adminQuery,
+  createScratchDatabase,
+  openPgliteWithoutVector,
+  openTestDatabase,
+  TEST_DATABASE,
+} from '../../support/postgres.js';
 
 const PLAIN_MIGRATIONS = fileURLToPath(new URL('../../fixtures/migrations-plain/', import.meta.url));
 const variables = { embedding_dimension: 8 };
 
-describe('migrations on the embedded PGlite (real Postgres + pgvector through pg)', () => {
+/** Suites whose database does not depend on the project are defined in one project only. */
+function describeIn(project: typeof TEST_DATABASE, title: string, body: () => void): void {
+  if (TEST_DATABASE === project) describe(title, body);
+}
+
+describe(`migrations on ${TEST_DATABASE === 'pglite' ? 'the embedded PGlite' : 'PostgreSQL 15'} + pgvector through pg`, () => {
   it('applies every migration on a fresh database, then finds nothing to do', async () => {
-    const db = await openEmbeddedDatabase('memory://');
+    const db = await openTestDatabase();
     try {
       const first = await migrate(db.pool, { variables });
       expect(first.applied).toEqual([
@@ -59,9 +69,9 @@ describe('migrations on the embedded PGlite (real Postgres + pgvector through pg
   });
 });
 
-describe('embedded PGlite over the wire protocol', () => {
+describe(`${TEST_DATABASE === 'pglite' ? 'embedded PGlite' : 'PostgreSQL 15'} over the wire protocol`, () => {
   it('keeps answering correctly after a failed statement', async () => {
-    const db = await openEmbeddedDatabase('memory://');
+    const db = await openTestDatabase();
     try {
       await expect(db.pool.query('SELECT * FROM no_such_table')).rejects.toThrow(/does not exist/);
       for (const value of [1, 2, 3]) {
@@ -74,7 +84,7 @@ describe('embedded PGlite over the wire protocol', () => {
   });
 });
 
-describe('migrations on the machine PostgreSQL 15 (no pgvector)', () => {
+describeIn('postgres', 'migrations on the machine PostgreSQL 15', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   beforeAll(async () => {
     scratch = await createScratchDatabase();
@@ -96,22 +106,51 @@ describe('migrations on the machine PostgreSQL 15 (no pgvector)', () => {
     }
   });
 
-  it('says exactly that pgvector is missing', async () => {
+  it('says that pgvector must be created by a superuser when the role may not create it', async () => {
     const bare = await createScratchDatabase();
-    const pool = new pg.Pool({ connectionString: bare.url, max: 1 });
+    const role = `${bare.name}_app`;
+    const admin = new pg.Client({ connectionString: bare.url });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    await admin.query(`GRANT CREATE ON SCHEMA public TO ${role}`);
+    await admin.query(`GRANT CREATE ON DATABASE ${bare.name} TO ${role}`);
+    const url = new URL(bare.url);
+    url.username = role;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
     try {
       const failure = await migrate(pool, { variables }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(MigrationError);
       expect((failure as Error).message).toMatch(
-        /pgvector extension is not installed on this PostgreSQL server/,
+        /pgvector extension is installed on this PostgreSQL server but not created in this database, and this role may not create it/,
       );
-      const { rows } = await pool.query(
-        "SELECT count(*)::int AS n FROM schema_migrations WHERE name = 'vector_extension'",
+      const { rows } = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'vector'",
       );
       expect(rows[0]).toEqual({ n: 0 });
     } finally {
       await pool.end();
+      await admin.end();
       await bare.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+});
+
+describeIn('pglite', 'migrations on a PostgreSQL without pgvector', () => {
+  it('says exactly that pgvector is missing and records nothing', async () => {
+    const bare = await openPgliteWithoutVector();
+    try {
+      const failure = await migrate(bare.pool, { variables }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MigrationError);
+      expect((failure as Error).message).toMatch(
+        /pgvector extension is not installed on this PostgreSQL server/,
+      );
+      const { rows } = await bare.pool.query(
+        "SELECT count(*)::int AS n FROM schema_migrations WHERE name = 'vector_extension'",
+      );
+      expect(rows[0]).toEqual({ n: 0 });
+    } finally {
+      await bare.close();
     }
   });
 });

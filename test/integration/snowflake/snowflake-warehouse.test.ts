@@ -249,13 +249,17 @@ describe('statements sent', () => {
     ]);
   });
 
-  test('ping runs SELECT 1 on a pooled session; the query id is Snowflake’s', async () => {
+  test('ping probes the session context and the warehouse state on a pooled session; the query id is Snowflake’s', async () => {
     reply = () => ({ ...oneRow(), queryId: '01b5d2f0-0000-4f2a-0000-000123450001' });
     const warehouse = open();
     await warehouse.ping();
     const result = await warehouse.query('SELECT 1');
 
-    expect(fake.queries.map((query) => query.sqlText)).toEqual(['SELECT 1 AS ok', 'SELECT 1']);
+    expect(fake.queries.map((query) => query.sqlText)).toEqual([
+      'SELECT CURRENT_WAREHOUSE() AS warehouse, CURRENT_DATABASE() AS database, CURRENT_SCHEMA() AS schema',
+      "SHOW WAREHOUSES LIKE 'DATALIVE_WH'",
+      'SELECT 1',
+    ]);
     expect(result.queryId).toBe('01b5d2f0-0000-4f2a-0000-000123450001');
     expect(fake.logins).toHaveLength(1);
     expect(new Set(fake.queries.map((query) => query.sessionToken)).size).toBe(1);
