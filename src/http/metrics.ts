@@ -22,7 +22,10 @@ export type IndexSizeCollector = () => number | Promise<number>;
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** Records one finished request; pass it as the access log's `observe` option. */
+  /**
+   * Records one finished request; pass it as the access log's `observe` option. Health probes go to
+   * `http_probe_requests_total` only, so they never skew request rates or latency percentiles.
+   */
   readonly observeRequest: RequestObserver;
   /** Counts one rate-limit decision; matches the rate-limit middleware's `onDecision` option. */
   readonly rateLimitDecision: (rateClass: RateClass, outcome: RateLimitOutcome) => void;
@@ -75,6 +78,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers: [registry],
     collect() {
       requestTally.flushInto(this);
+    },
+  });
+  const probeTally = new Tally<'route' | 'status'>();
+  new Counter({
+    name: 'http_probe_requests_total',
+    help: 'Health probes (/health, /health/ready) by route and status; not in the request counter or latency histogram.',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+    collect() {
+      probeTally.flushInto(this);
     },
   });
   const requestDuration = new Histogram({
@@ -164,6 +177,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     observeRequest(sample) {
+      if (sample.probe) {
+        const status = String(Number.isInteger(sample.status) ? sample.status : 0);
+        probeTally.add(`${sample.route} ${status}`, { route: routeLabel(sample.route), status });
+        return;
+      }
       const labels = {
         method: KNOWN_METHODS.has(sample.method) ? sample.method : 'OTHER',
         route: routeLabel(sample.route),
