@@ -163,6 +163,22 @@ function printLoad(report: LoadReport): void {
   console.log(
     `\nAPI server RSS: ${fixed(report.idleRssMiB)} MiB idle, ${fixed(report.peakRssMiB)} MiB peak under load`,
   );
+  if (report.memory) {
+    const components = [
+      ...new Set([...Object.keys(report.memory.idle), ...Object.keys(report.memory.afterLoad)]),
+    ];
+    console.log('\nAPI server memory per component (MiB, from /metrics datalive_memory_bytes):');
+    console.log(
+      table(
+        ['component', 'idle', 'after load'],
+        components.map((name) => [
+          name,
+          fixed(report.memory?.idle[name]),
+          fixed(report.memory?.afterLoad[name]),
+        ]),
+      ),
+    );
+  }
   printChecks(report.checks);
   for (const note of report.notes) console.log(`note: ${note}`);
 }
@@ -251,7 +267,9 @@ async function main(): Promise<void> {
     writeResult('startup', report);
   }
   if (wants('load')) {
-    log('load: baseline, API routes, auth overhead…');
+    log('load: peers setup (bench/peers/setup.sh)…');
+    spawnSync('bash', ['bench/peers/setup.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    log('load: baseline, API routes, peers, mixed load, auth overhead…');
     dataDir ??= mkdtempSync(path.join(tmpdir(), 'datalive-bench-'));
     const report = await runLoadBench({
       dataDir,

@@ -99,10 +99,9 @@ export async function buildServices(
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
-    const warehouse = instrumentWarehouse(
-      overrides.warehouse ?? (await openWarehouse(config, logger)),
-      metrics,
-    );
+    const rawWarehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
+    const warehouse = instrumentWarehouse(rawWarehouse, metrics);
+    metrics.setMemoryCollector(() => memoryByComponent(db, rawWarehouse));
     if (!overrides.warehouse) closers.push(() => warehouse.close());
 
     const insights = new InsightsService(warehouse, loadSemanticModel(), {
@@ -279,6 +278,30 @@ export function buildModels(
         ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs: config.bedrock.timeoutMs })
         : null;
   return { embedder, llm };
+}
+
+/**
+ * Bytes held per component for `datalive_memory_bytes`: the main thread's V8 heap, the embedded
+ * database worker's WASM memory and heap, and DuckDB's buffer manager (embedded warehouse only).
+ */
+async function memoryByComponent(db: Database, warehouse: Warehouse): Promise<Record<string, number>> {
+  const components: Record<string, number> = { node_heap: process.memoryUsage().heapUsed };
+  const [database, duckdb] = await Promise.allSettled([
+    db.memory?.(),
+    warehouse.kind === 'duckdb'
+      ? warehouse.query<{ bytes: number | string | null }>(
+          'SELECT coalesce(sum(memory_usage_bytes), 0) AS bytes FROM duckdb_memory()',
+          [],
+        )
+      : undefined,
+  ]);
+  if (database.status === 'fulfilled' && database.value) {
+    components.pglite_wasm = database.value.wasmBytes;
+    components.pglite_worker_heap = database.value.heapUsedBytes;
+  }
+  if (duckdb.status === 'fulfilled' && duckdb.value)
+    components.duckdb = Number(duckdb.value.rows[0]?.bytes ?? 0);
+  return components;
 }
 
 async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {

@@ -16,6 +16,9 @@ export type DependencyName = 'warehouse' | 'embedding' | 'llm' | 'database';
 /** Returns how many chunks the RAG index of this environment holds; called on every scrape. */
 export type IndexSizeCollector = () => number | Promise<number>;
 
+/** Returns bytes held per component (`node_heap`, `pglite_wasm`, `duckdb`, …); called on every scrape. */
+export type MemoryCollector = () => Promise<Record<string, number>>;
+
 /**
  * Prometheus metrics of one app instance: a private registry (never the global one) and typed
  * recording helpers. Every helper is a plain function, safe to pass around unbound.
@@ -39,6 +42,8 @@ export interface Metrics {
   readonly llmTokens: (input: number, output: number) => void;
   /** Sets the callback that reports the RAG index size when `/metrics` is scraped. */
   readonly setIndexSizeCollector: (collect: IndexSizeCollector) => void;
+  /** Sets the callback that reports memory per component when `/metrics` is scraped. */
+  readonly setMemoryCollector: (collect: MemoryCollector) => void;
   /** The exposition text and its content type. */
   readonly render: () => Promise<{ contentType: string; body: string }>;
 }
@@ -151,6 +156,22 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
+  let memoryCollector: MemoryCollector | undefined;
+  new Gauge({
+    name: 'datalive_memory_bytes',
+    help: 'Memory held per component: node_heap (main thread V8 heap), pglite_wasm and pglite_worker_heap (the embedded database worker), duckdb (DuckDB buffer manager).',
+    labelNames: ['component'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!memoryCollector) return;
+      const components = await memoryCollector().catch(() => ({}));
+      for (const [component, bytes] of Object.entries(components)) {
+        if (/^[a-z_]{1,32}$/.test(component) && Number.isFinite(bytes)) this.set({ component }, bytes);
+      }
+    },
+  });
+
   for (const outcome of ['hit', 'miss'] as const) insightsCache.inc({ result: outcome }, 0);
   for (const direction of ['input', 'output'] as const) llmTokens.inc({ direction }, 0);
 
@@ -211,6 +232,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     setIndexSizeCollector(collect) {
       indexSizeCollector = collect;
+    },
+    setMemoryCollector(collect) {
+      memoryCollector = collect;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

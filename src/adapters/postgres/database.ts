@@ -12,6 +12,8 @@ import type { EmbeddedDatabaseWorkerData, WorkerReply, WorkerRequest } from './p
 export interface Database {
   readonly mode: 'embedded' | 'external';
   readonly pool: pg.Pool;
+  /** Embedded only: how much memory PGlite holds in its worker thread. */
+  memory?(): Promise<EmbeddedDatabaseMemory>;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,6 @@ export interface EmbeddedDatabaseMemory {
 /** An embedded database: the `pg` pool plus the worker thread that runs PGlite. */
 export interface EmbeddedDatabase extends Database {
   readonly mode: 'embedded';
-  /** Asks the worker how much memory PGlite holds. */
   memory(): Promise<EmbeddedDatabaseMemory>;
 }
 

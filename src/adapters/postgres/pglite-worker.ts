@@ -42,8 +42,9 @@ async function serve(port: NonNullable<typeof parentPort>, data: EmbeddedDatabas
 
 /** Size of PGlite's WASM linear memory (Postgres's shared buffers, caches and work memory). */
 function wasmHeapBytes(pglite: PGlite): number {
-  const module = (pglite as unknown as { mod?: { HEAP8?: { length: number } } }).mod;
-  return module?.HEAP8?.length ?? 0;
+  const module = (pglite as unknown as { mod?: { HEAPU8?: { length: number }; HEAP8?: { length: number } } })
+    .mod;
+  return module?.HEAPU8?.length ?? module?.HEAP8?.length ?? 0;
 }
 
 const port = parentPort;

@@ -119,6 +119,10 @@ describe('/metrics', () => {
     expect(values.get('rag_index_chunks{env="dev"}')).toBe(0);
     expect(values.get('llm_tokens_total{direction="input"}')).toBe(0);
     expect(values.has('process_cpu_user_seconds_total')).toBe(true);
+    expect(values.get('datalive_memory_bytes{component="node_heap"}')).toBeGreaterThan(1_000_000);
+    expect(values.get('datalive_memory_bytes{component="pglite_wasm"}')).toBeGreaterThan(1_000_000);
+    expect(values.get('datalive_memory_bytes{component="pglite_worker_heap"}')).toBeGreaterThan(0);
+    expect(values.get('datalive_memory_bytes{component="duckdb"}')).toBeGreaterThanOrEqual(0);
     expect(values.has('nodejs_eventloop_lag_seconds')).toBe(true);
   });
 
