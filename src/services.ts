@@ -102,6 +102,7 @@ export async function buildServices(
 
     const openedWarehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
     const warehouse = instrumentWarehouse(openedWarehouse, metrics);
+    metrics.setMemoryCollector(() => memoryByComponent(db, openedWarehouse));
     if (!overrides.warehouse) closers.push(() => warehouse.close());
 
     const semanticModel = inNamespace(
@@ -292,6 +293,30 @@ export function buildModels(
         ? new ConverseLlm({ client, modelId: config.llm.modelId, timeoutMs, msPerOutputToken, retry })
         : null;
   return { embedder, llm };
+}
+
+/**
+ * Bytes held per component for `datalive_memory_bytes`: the main thread's V8 heap, the embedded
+ * database worker's WASM memory and heap, and DuckDB's buffer manager (embedded warehouse only).
+ */
+async function memoryByComponent(db: Database, warehouse: Warehouse): Promise<Record<string, number>> {
+  const components: Record<string, number> = { node_heap: process.memoryUsage().heapUsed };
+  const [database, duckdb] = await Promise.allSettled([
+    db.memory?.(),
+    warehouse.kind === 'duckdb'
+      ? warehouse.query<{ bytes: number | string | null }>(
+          'SELECT coalesce(sum(memory_usage_bytes), 0) AS bytes FROM duckdb_memory()',
+          [],
+        )
+      : undefined,
+  ]);
+  if (database.status === 'fulfilled' && database.value) {
+    components.pglite_wasm = database.value.wasmBytes;
+    components.pglite_worker_heap = database.value.heapUsedBytes;
+  }
+  if (duckdb.status === 'fulfilled' && duckdb.value)
+    components.duckdb = Number(duckdb.value.rows[0]?.bytes ?? 0);
+  return components;
 }
 
 async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {

@@ -129,14 +129,17 @@ export async function runRetrievalBench(log: (line: string) => void = () => {}):
 }
 
 /**
- * Builds a 10k+ chunk index in rag_qa from copies of the corpus in which 35 % of the words of each
- * section are replaced by random corpus words (distinct documents on the same topics, not exact
- * duplicates), then compares HNSW (ef_search as configured in the repository) with exact search.
+ * Grows a RAG index to at least `targetChunks` with variants of the runbooks (../shared/data/runbooks and
+ * the demo ones): in each copy 35 % of the words of each section are replaced by random corpus words
+ * (distinct documents on the same topics, not exact duplicates), so chunks
+ * differ as real documents do. Returns the corpus words (for query generation). Used by the HNSW
+ * measurement here and by the load bench, which searches the API's own index at 10k chunks.
  */
-async function hnswBench(pool: import('pg').Pool, embedder: HashEmbedder, log: (line: string) => void) {
-  const repository = new PgRagRepository(pool, 'rag_qa');
-  const rag = new RagIndexService(repository, embedder);
-  await rag.ensureCompatible();
+export async function growIndex(
+  rag: RagIndexService,
+  repository: PgRagRepository,
+  targetChunks: number,
+): Promise<{ words: string[] }> {
   const files = await walkSources(['../shared/data/runbooks', 'data/demo/runbooks'], {
     exclude: ['README.md'],
   });
@@ -151,7 +154,7 @@ async function hnswBench(pool: import('pg').Pool, embedder: HashEmbedder, log: (
     return seed / 2_147_483_648;
   };
   let copies = 0;
-  while ((await repository.countChunks()) < 10_000) {
+  while ((await repository.countChunks()) < targetChunks) {
     copies += 1;
     for (const document of documents) {
       const variant: LoadedDocument = {
@@ -181,6 +184,19 @@ async function hnswBench(pool: import('pg').Pool, embedder: HashEmbedder, log: (
       await rag.ingestDocument(variant, 'bench');
     }
   }
+  return { words };
+}
+
+/**
+ * Builds a 10k+ chunk index in rag_qa from copies of the corpus in which 35 % of the words of each
+ * section are replaced by random corpus words (distinct documents on the same topics, not exact
+ * duplicates), then compares HNSW (ef_search as configured in the repository) with exact search.
+ */
+async function hnswBench(pool: import('pg').Pool, embedder: HashEmbedder, log: (line: string) => void) {
+  const repository = new PgRagRepository(pool, 'rag_qa');
+  const rag = new RagIndexService(repository, embedder);
+  await rag.ensureCompatible();
+  const { words } = await growIndex(rag, repository, 10_000);
   await repository.analyze();
   const chunks = await repository.countChunks();
   log(`hnsw index: ${chunks} chunks`);

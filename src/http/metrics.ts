@@ -16,13 +16,19 @@ export type DependencyName = 'warehouse' | 'embedding' | 'llm' | 'database';
 /** Returns how many chunks the RAG index of this environment holds; called on every scrape. */
 export type IndexSizeCollector = () => number | Promise<number>;
 
+/** Returns bytes held per component (`node_heap`, `pglite_wasm`, `duckdb`, …); called on every scrape. */
+export type MemoryCollector = () => Promise<Record<string, number>>;
+
 /**
  * Prometheus metrics of one app instance: a private registry (never the global one) and typed
  * recording helpers. Every helper is a plain function, safe to pass around unbound.
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** Records one finished request; pass it as the access log's `observe` option. */
+  /**
+   * Records one finished request; pass it as the access log's `observe` option. Health probes go to
+   * `http_probe_requests_total` only, so they never skew request rates or latency percentiles.
+   */
   readonly observeRequest: RequestObserver;
   /** Counts one rate-limit decision; matches the rate-limit middleware's `onDecision` option. */
   readonly rateLimitDecision: (rateClass: RateClass, outcome: RateLimitOutcome) => void;
@@ -36,6 +42,8 @@ export interface Metrics {
   readonly llmTokens: (input: number, output: number) => void;
   /** Sets the callback that reports the RAG index size when `/metrics` is scraped. */
   readonly setIndexSizeCollector: (collect: IndexSizeCollector) => void;
+  /** Sets the callback that reports memory per component when `/metrics` is scraped. */
+  readonly setMemoryCollector: (collect: MemoryCollector) => void;
   /** The exposition text and its content type. */
   readonly render: () => Promise<{ contentType: string; body: string }>;
 }
@@ -75,6 +83,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers: [registry],
     collect() {
       requestTally.flushInto(this);
+    },
+  });
+  const probeTally = new Tally<'route' | 'status'>();
+  new Counter({
+    name: 'http_probe_requests_total',
+    help: 'Health probes (/health, /health/ready) by route and status; not in the request counter or latency histogram.',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+    collect() {
+      probeTally.flushInto(this);
     },
   });
   const requestDuration = new Histogram({
@@ -138,6 +156,22 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
+  let memoryCollector: MemoryCollector | undefined;
+  new Gauge({
+    name: 'datalive_memory_bytes',
+    help: 'Memory held per component: node_heap (main thread V8 heap), pglite_wasm and pglite_worker_heap (the embedded database worker), duckdb (DuckDB buffer manager).',
+    labelNames: ['component'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!memoryCollector) return;
+      const components = await memoryCollector().catch(() => ({}));
+      for (const [component, bytes] of Object.entries(components)) {
+        if (/^[a-z_]{1,32}$/.test(component) && Number.isFinite(bytes)) this.set({ component }, bytes);
+      }
+    },
+  });
+
   for (const outcome of ['hit', 'miss'] as const) insightsCache.inc({ result: outcome }, 0);
   for (const direction of ['input', 'output'] as const) llmTokens.inc({ direction }, 0);
 
@@ -164,6 +198,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     observeRequest(sample) {
+      if (sample.probe) {
+        const status = String(Number.isInteger(sample.status) ? sample.status : 0);
+        probeTally.add(`${sample.route} ${status}`, { route: routeLabel(sample.route), status });
+        return;
+      }
       const labels = {
         method: KNOWN_METHODS.has(sample.method) ? sample.method : 'OTHER',
         route: routeLabel(sample.route),
@@ -193,6 +232,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     setIndexSizeCollector(collect) {
       indexSizeCollector = collect;
+    },
+    setMemoryCollector(collect) {
+      memoryCollector = collect;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

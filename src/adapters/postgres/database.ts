@@ -1,23 +1,26 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { Config } from '../../config.js';
+import type { EmbeddedDatabaseWorkerData, WorkerReply, WorkerRequest } from './pglite-protocol.js';
 
 /** A `pg` pool plus how it is backed; all Postgres SQL goes through `pool`, embedded or not. */
 export interface Database {
   readonly mode: 'embedded' | 'external';
   readonly pool: pg.Pool;
+  /** Embedded only: how much memory PGlite holds in its worker thread. */
+  memory?(): Promise<EmbeddedDatabaseMemory>;
   close(): Promise<void>;
 }
 
 /**
  * Opens the relational + vector store. Embedded: PGlite (real Postgres in WASM) with pgvector, in
- * `dataDir`, served over the Postgres wire protocol on an owner-only Unix socket and reached with a
- * one-connection `pg.Pool`. External: a `pg.Pool` to Aurora/Postgres. Callers see the same `pg` API.
+ * `dataDir`, run in a worker thread and served over the Postgres wire protocol on an owner-only Unix
+ * socket, reached with a one-connection `pg.Pool`. External: a `pg.Pool` to Aurora/Postgres. Callers see the same `pg` API.
  */
 export async function openDatabase(config: Config['database']): Promise<Database> {
   if (config.mode === 'external') {
@@ -35,22 +38,56 @@ export async function openDatabase(config: Config['database']): Promise<Database
 }
 
 const SOCKET_PORT = 5432;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Memory of the embedded database's worker thread, for the RSS report. */
+export interface EmbeddedDatabaseMemory {
+  /** PGlite's WASM linear memory (Postgres buffers, caches, work memory). */
+  wasmBytes: number;
+  /** The worker thread's V8 heap in use. */
+  heapUsedBytes: number;
+}
+
+/** An embedded database: the `pg` pool plus the worker thread that runs PGlite. */
+export interface EmbeddedDatabase extends Database {
+  readonly mode: 'embedded';
+  memory(): Promise<EmbeddedDatabaseMemory>;
+}
 
 /**
- * Opens PGlite with pgvector at `dataDir` (`memory://` for an in-memory database). PGlite is
- * single-session, so the pool holds one connection; the socket server accepts a few more so that a
- * connection being torn down after an error never blocks its replacement.
+ * Opens PGlite with pgvector at `dataDir` (`memory://` for an in-memory database) in a worker thread
+ * (ADR 0019), so its WASM never runs on the event loop that serves requests. The worker serves the
+ * Postgres wire protocol on an owner-only Unix socket, reached from this thread with a one-connection
+ * `pg.Pool` (PGlite is single-session); the socket server accepts a few more connections so that one
+ * being torn down after an error never blocks its replacement.
  */
-export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
+export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir, extensions: { vector } });
   const socketDir = mkdtempSync(path.join(tmpdir(), 'datalive-pg-'));
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    path: path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`),
+  const workerData: EmbeddedDatabaseWorkerData = {
+    dataDir,
+    socketPath: path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`),
     maxConnections: 4,
-  });
-  await server.start();
+  };
+  const worker = startWorker(workerData);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', function onStartMessage(message: WorkerReply) {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'failed') reject(new Error(message.message));
+        else return;
+        worker.off('message', onStartMessage);
+      });
+      worker.once('error', reject);
+      void exited.then(() => reject(new Error('the embedded database worker exited while starting')));
+    });
+  } catch (error) {
+    await worker.terminate();
+    rmSync(socketDir, { recursive: true, force: true });
+    throw error;
+  }
+  worker.on('error', () => {});
   const pool = new pg.Pool({
     host: socketDir,
     port: SOCKET_PORT,
@@ -60,17 +97,54 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
     idleTimeoutMillis: 0,
   });
   pool.on('error', () => {});
-  let closed = false;
+  let closing: Promise<void> | undefined;
   return {
     mode: 'embedded',
     pool,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await pool.end();
-      await server.stop();
-      await pglite.close();
-      rmSync(socketDir, { recursive: true, force: true });
+    memory: () =>
+      new Promise<EmbeddedDatabaseMemory>((resolve, reject) => {
+        const onMessage = (message: WorkerReply) => {
+          if (message.type !== 'memory') return;
+          worker.off('message', onMessage);
+          resolve({ wasmBytes: message.wasmBytes, heapUsedBytes: message.heapUsedBytes });
+        };
+        worker.on('message', onMessage);
+        void exited.then(() => reject(new Error('the embedded database worker has exited')));
+        worker.postMessage({ type: 'memory' } satisfies WorkerRequest);
+      }),
+    close() {
+      closing ??= (async () => {
+        await pool.end();
+        worker.postMessage({ type: 'stop' } satisfies WorkerRequest);
+        const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+        rmSync(socketDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
+}
+
+/**
+ * Starts the worker from the build (`pglite-worker.js`) or, when this module runs from the sources
+ * (tests, `tsx`), from `pglite-worker.ts` with tsx's loader registered in the worker first.
+ */
+function startWorker(workerData: EmbeddedDatabaseWorkerData): Worker {
+  const extension = path.extname(fileURLToPath(import.meta.url));
+  const entry = new URL(`./pglite-worker${extension}`, import.meta.url);
+  if (extension !== '.ts') return new Worker(entry, { workerData });
+  const loader = tsxLoaderUrl();
+  const bootstrap = `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+function tsxLoaderUrl(): string {
+  const require = createRequire(import.meta.url);
+  const manifestPath = require.resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  const target = manifest.exports['./esm/api']?.import.default ?? './dist/esm/api/index.mjs';
+  return pathToFileURL(path.join(path.dirname(manifestPath), target)).href;
 }

@@ -81,7 +81,7 @@ describe('/metrics', () => {
 
   it('counts requests and latency by method, route pattern and status', async () => {
     const values = samples(await scrape());
-    expect(values.get('http_requests_total{method="GET",route="/health",status="200"}')).toBe(1);
+    expect(values.has('http_requests_total{method="GET",route="/health",status="200"}')).toBe(false);
     expect(values.get('http_requests_total{method="GET",route="/insights/daily",status="200"}')).toBe(2);
     expect(values.get('http_requests_total{method="GET",route="/insights/variance",status="200"}')).toBe(1);
     expect(values.get(`http_requests_total{method="GET",route="${UNMATCHED_ROUTE}",status="404"}`)).toBe(1);
@@ -90,8 +90,22 @@ describe('/metrics', () => {
       values.get('http_request_duration_seconds_count{method="GET",route="/insights/daily",status="200"}'),
     ).toBe(2);
     expect(
-      values.get('http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/health",status="200"}'),
+      values.get(
+        'http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/insights/variance",status="200"}',
+      ),
     ).toBe(1);
+  });
+
+  it('counts health probes apart, out of the request counter and the latency histogram', async () => {
+    expect((await app.request('/health/ready')).status).toBe(200);
+    expect((await app.request('/health?deep=maybe')).status).toBe(400);
+    const text = await scrape();
+    const values = samples(text);
+    expect(values.get('http_probe_requests_total{route="/health",status="200"}')).toBe(1);
+    expect(values.get('http_probe_requests_total{route="/health",status="400"}')).toBe(1);
+    expect(values.get('http_probe_requests_total{route="/health/ready",status="200"}')).toBe(1);
+    expect(text).not.toMatch(/http_request_duration_seconds_\w+\{[^}]*route="\/health/);
+    expect(text).not.toMatch(/http_requests_total\{[^}]*route="\/health/);
   });
 
   it('counts rate-limit decisions, cache results and warehouse latency', async () => {
@@ -105,6 +119,10 @@ describe('/metrics', () => {
     expect(values.get('rag_index_chunks{env="dev"}')).toBe(0);
     expect(values.get('llm_tokens_total{direction="input"}')).toBe(0);
     expect(values.has('process_cpu_user_seconds_total')).toBe(true);
+    expect(values.get('datalive_memory_bytes{component="node_heap"}')).toBeGreaterThan(1_000_000);
+    expect(values.get('datalive_memory_bytes{component="pglite_wasm"}')).toBeGreaterThan(1_000_000);
+    expect(values.get('datalive_memory_bytes{component="pglite_worker_heap"}')).toBeGreaterThan(0);
+    expect(values.get('datalive_memory_bytes{component="duckdb"}')).toBeGreaterThanOrEqual(0);
     expect(values.has('nodejs_eventloop_lag_seconds')).toBe(true);
   });
 

@@ -77,4 +77,59 @@ describe('load bench checks', () => {
       pass: false,
     });
   });
+
+  it('judges the API against each peer on paired rounds, with the factor of each target', () => {
+    const rows: LoadRow[] = [
+      roundRow('health', [15000, 14000, 16000], true),
+      roundRow('daily_cached', [9000, 8000, 8500], true),
+      roundRow('peer_fastify_health', [14000, 15000, 15000], true),
+      roundRow('peer_fastify_daily_cached', [10000, 9000, 9000], true),
+      roundRow('peer_fastapi_health', [4000, 4500, 5000], true),
+      roundRow('peer_fastapi_daily_cached', [3000, 2500, 2000], true),
+    ];
+    const checks = evaluate(rows);
+    const find = (text: string) => checks.find((entry) => entry.target.includes(text));
+    // health ÷ Fastify round by round: 1.07, 0.93, 1.07 → 1.07.
+    expect(find('/health ≥ 1 × the Fastify peer')).toMatchObject({ value: 1.07, pass: true });
+    // daily ÷ Fastify: 0.9, 0.89, 0.94 → 0.9.
+    expect(find('cached /insights/daily ≥ 1 × the Fastify peer')).toMatchObject({ value: 0.9, pass: false });
+    // health ÷ FastAPI: 3.75, 3.11, 3.2 → 3.2.
+    expect(find('/health ≥ 3 × the FastAPI peer')).toMatchObject({ value: 3.2, pass: true });
+    // daily ÷ FastAPI: 3, 3.2, 4.25 → 3.2.
+    expect(find('cached /insights/daily ≥ 3 × the FastAPI peer')).toMatchObject({ value: 3.2, pass: true });
+    expect(evaluate(rows.slice(0, 4)).some((entry) => entry.target.includes('FastAPI'))).toBe(false);
+  });
+
+  it('judges cached daily p99 under concurrent RAG search against its p99 alone, round by round', () => {
+    const p99Row = (id: string, p99s: number[]): LoadRow => ({
+      id,
+      description: '',
+      result: { ...result(8000), p99Ms: [...p99s].sort((a, b) => a - b)[1] as number },
+      roundsP99Ms: p99s,
+    });
+    const check = (alone: number[], mixed: number[]) =>
+      evaluate([p99Row('daily_cached_alone', alone), p99Row('daily_cached_mixed', mixed)]).find((entry) =>
+        entry.target.includes('under concurrent'),
+      );
+    // 18/10, 30/12, 22/11 → 1.8, 2.5, 2 → 2.
+    expect(check([10, 12, 11], [18, 30, 22])).toMatchObject({ value: 2, pass: true });
+    expect(check([10, 12, 11], [40, 30, 22])).toMatchObject({ value: 2.5, pass: false });
+  });
+
+  it('holds /health to 0.6 × the baseline and /rag/search p95 to 50 ms', () => {
+    const rows: LoadRow[] = [
+      roundRow('baseline', [40000], false),
+      roundRow('health', [25000], false),
+      { id: 'rag_search', description: '', result: { ...result(120), p95Ms: 55 } },
+    ];
+    const checks = evaluate(rows);
+    expect(checks.find((entry) => entry.target.startsWith('/health ≥ 0.6'))).toMatchObject({
+      value: 0.63,
+      pass: true,
+    });
+    expect(checks.find((entry) => entry.target.startsWith('/rag/search p95'))).toMatchObject({
+      value: 55,
+      pass: false,
+    });
+  });
 });
