@@ -171,6 +171,7 @@ const report = await runBacktestAsync(series, {
   horizons: args.horizons,
   originStep: args.step,
   yieldEvery: 20,
+  scoreEveryModel: true,
   onProgress: (done, total) => {
     progress.setTotal(total);
     progress.update(done);
