@@ -124,7 +124,12 @@ function newAccumulators(): Accumulators {
 }
 
 function newHorizonAccumulators(): HorizonAccumulators {
-  return { atHorizon: newAccumulators(), overWindow: newAccumulators(), selectedModels: {}, families: new Map() };
+  return {
+    atHorizon: newAccumulators(),
+    overWindow: newAccumulators(),
+    selectedModels: {},
+    families: new Map(),
+  };
 }
 
 function toScores(horizon: number, accumulators: HorizonAccumulators): HorizonScores {
@@ -325,9 +330,13 @@ function scoreOrigin(
       at.addOrigin([actuals[last]!], [paths.p50[last]!], [paths.lower[last]!], [paths.upper[last]!], scale);
     };
     scoreInto(target.overWindow.selected, target.atHorizon.selected, forecast.quantiles);
-    for (const { name, paths } of baselines) scoreInto(target.overWindow[name], target.atHorizon[name], paths);
+    for (const { name, paths } of baselines)
+      scoreInto(target.overWindow[name], target.atHorizon[name], paths);
     const naivePaths = baselines[0]!.paths;
-    for (const [name, paths] of Object.entries(forecast.everyCandidate ?? {}) as [ModelName, QuantilePaths][]) {
+    for (const [name, paths] of Object.entries(forecast.everyCandidate ?? {}) as [
+      ModelName,
+      QuantilePaths,
+    ][]) {
       let family = target.families.get(name);
       if (!family) {
         family = familyAccumulators();

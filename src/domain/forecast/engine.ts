@@ -1,3 +1,4 @@
+import { fromDayNumber } from './calendar.js';
 import { mixtureQuantile, ResidualCalibrator } from './calibration.js';
 import { ForecastInputError } from './errors.js';
 import type { AccuracyMetrics } from './metrics.js';
@@ -11,8 +12,7 @@ import { naiveModel, seasonalNaiveModel } from './models/naive.js';
 import { detectWeeklySeasonality } from './seasonality.js';
 import type { PreparedSeries } from './series.js';
 import { DayStatus } from './series.js';
-import type { CandidateScore, SelectionBacktest, ModelName, SelectionSummary } from './types.js';
-import { fromDayNumber } from './calendar.js';
+import type { CandidateScore, ModelName, SelectionBacktest, SelectionSummary } from './types.js';
 import type { UptimeModel, UptimeModelOptions } from './uptime.js';
 import { currentSpell, fitUptimeModel, producingProbabilities } from './uptime.js';
 
@@ -377,7 +377,9 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
         note: 'cannot forecast from every selection origin (too little data, or not applicable)',
       };
     }
-    const crossFitted = halves.map((indexes) => ratioCalibrator(candidate, origins, indexes, series, horizon));
+    const crossFitted = halves.map((indexes) =>
+      ratioCalibrator(candidate, origins, indexes, series, horizon),
+    );
     const served = new AccuracyAccumulator();
     const issued = new AccuracyAccumulator();
     for (const index of scored) {
@@ -473,11 +475,20 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
       external: winner.external,
       intervalCalibration,
       candidates,
-      selection: selectionSummary(candidates, winner.name, horizon, scored.map((index) => origins[index]!), series.startDay),
+      selection: selectionSummary(
+        candidates,
+        winner.name,
+        horizon,
+        scored.map((index) => origins[index]!),
+        series.startDay,
+      ),
       rateForecast,
       producingProbability,
       quantiles,
-      selectionBacktest: toBacktest(chosen >= 0 ? evaluations[chosen]!.served : new AccuracyAccumulator().result(), horizon),
+      selectionBacktest: toBacktest(
+        chosen >= 0 ? evaluations[chosen]!.served : new AccuracyAccumulator().result(),
+        horizon,
+      ),
       everyCandidate,
     };
   });

@@ -46,8 +46,8 @@ export type {
   ForecastOptions,
   ForecastPoint,
   ForecastResult,
+  ModelName,
   SelectionBacktest,
   SelectionSummary,
-  ModelName,
 } from './types.js';
 export { HORIZON_RANGE, MODEL_NAMES } from './types.js';

@@ -124,7 +124,17 @@ export function formatBacktestTable(report: BacktestReport, options: FormatOptio
       '',
       'Every built-in model forced at every origin it can forecast (×naive on the same origins):',
       renderTable(
-        ['h', 'model', 'MASE@h', '×naive', 'MASE 1..h', '×naive', `${coverageLabel} @h %`, `${coverageLabel} 1..h %`, 'origins'],
+        [
+          'h',
+          'model',
+          'MASE@h',
+          '×naive',
+          'MASE 1..h',
+          '×naive',
+          `${coverageLabel} @h %`,
+          `${coverageLabel} 1..h %`,
+          'origins',
+        ],
         familyRows,
         [0, 1],
       ),
