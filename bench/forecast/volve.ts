@@ -8,10 +8,12 @@
  * from first oil on; shut-in days stay in the series and are scored. Prints the table (or the JSON report
  * with --json), checks the acceptance targets and writes the JSON report to --out.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
+import { openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
+import { readBacktestSeries } from '../../src/cli/commands/backtest.js';
 import {
   type BacktestReport,
   forecastMany,
@@ -21,7 +23,30 @@ import {
   runBacktestAsync,
   selectSeries,
 } from '../../src/domain/forecast/index.js';
-import { loadVolveDailyOil, VOLVE_DAILY_PATH, type VolveSeries } from './volve-data.js';
+import { loadCsv } from '../../src/domain/importer/index.js';
+import { readCatalog } from '../../src/domain/insights/catalog.js';
+import { loadSemanticModel } from '../../src/domain/insights/semantic.js';
+import { VOLVE_DAILY_PATH, type VolveSeries } from './volve-data.js';
+
+/**
+ * The Volve oil series of every producing well, read the way `datalive backtest` and the API read them:
+ * the CSV imported with docs/examples/volve.mapping.yaml into an in-memory DuckDB, then one series per asset.
+ */
+async function loadVolveThroughWarehouse(csv: string): Promise<VolveSeries[]> {
+  const warehouse = await openDuckDbWarehouse({ path: ':memory:', timeoutMs: 120_000 });
+  try {
+    await loadCsv(warehouse, {
+      mapping: readFileSync('docs/examples/volve.mapping.yaml', 'utf8'),
+      filePath: csv,
+    });
+    const model = loadSemanticModel();
+    const catalog = await readCatalog(warehouse, model);
+    const series = await readBacktestSeries(warehouse, model, catalog, { product: 'oil', requested: null });
+    return series.map((item) => ({ id: item.id.replace(/^asset:/, ''), points: [...item.points] }));
+  } finally {
+    await warehouse.close();
+  }
+}
 
 interface Arguments {
   json: boolean;
@@ -160,7 +185,7 @@ async function siteTiming(series: readonly VolveSeries[], horizon: number) {
 }
 
 const args = parseArguments(process.argv.slice(2));
-const series = selectSeries(loadVolveDailyOil(args.csv), args.series);
+const series = selectSeries(await loadVolveThroughWarehouse(args.csv), args.series);
 const progress = new cliProgress.SingleBar(
   { format: 'backtest [{bar}] {percentage}% | {value}/{total} origins | {series}', stream: process.stderr },
   cliProgress.Presets.shades_classic,
@@ -171,7 +196,7 @@ const report = await runBacktestAsync(series, {
   horizons: args.horizons,
   originStep: args.step,
   yieldEvery: 20,
-  scoreEveryModel: true,
+  scoreEveryModel: !process.argv.includes('--no-families'),
   onProgress: (done, total) => {
     progress.setTotal(total);
     progress.update(done);
