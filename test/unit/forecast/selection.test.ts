@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExternalCandidate, QuantileTriple } from '../../../src/domain/forecast/index.js';
-import { forecastSeries, MODEL_NAMES } from '../../../src/domain/forecast/index.js';
+import { forecastSeries, MODEL_NAMES, runBacktest } from '../../../src/domain/forecast/index.js';
 import { dailySeries, gaussian } from './synthetic.js';
 
 /** A random walk: naive is the best forecast there is. */
@@ -97,5 +97,37 @@ describe('model selection scored out of sample', () => {
     expect(candidate.score).toBeLessThan(1e-9);
     const point = result.points[0]!;
     expect(point.p90 - point.p10).toBeLessThan(1e-6 * point.p50);
+  });
+});
+
+describe('one code path for the API and the backtest', () => {
+  it('scores at a backtest origin exactly the forecast the API makes from the history before it', () => {
+    const noise = gaussian(17);
+    let level = 800;
+    const points = dailySeries(
+      420,
+      (day) => {
+        level *= Math.exp(0.02 * noise() - 0.001);
+        return day % 37 < 3 && day > 0 ? 0 : level;
+      },
+      (day) => (day % 37 < 3 && day > 0 ? 0 : 24),
+    );
+    const origin = 360;
+    const report = runBacktest([{ id: 'well', points }], {
+      horizons: [7],
+      minTrainingDays: origin,
+      originStep: 1000,
+    });
+    const api = forecastSeries(points.slice(0, origin), { horizon: 7 });
+    const scores = report.aggregate[0]!;
+    expect(scores.selectedModels).toEqual({ [api.model]: 1 });
+    let sum = 0;
+    let count = 0;
+    for (let day = 1; day < origin; day++) {
+      sum += Math.abs(points[day]!.value - points[day - 1]!.value);
+      count++;
+    }
+    const expected = Math.abs(api.points[6]!.p50 - points[origin + 6]!.value) / (sum / count);
+    expect(scores.atHorizon.selected.mase).toBeCloseTo(expected, 10);
   });
 });
