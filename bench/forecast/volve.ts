@@ -1,7 +1,7 @@
 /**
  * Volve rolling-origin backtest of the forecasting domain, plus fit timings.
  *
- *   npx tsx bench/forecast/volve.ts [--json] [--horizons 7,30,90] [--step 7] [--series "15/9-F-12,15/9-F-14"]
+ *   npx tsx bench/forecast/volve.ts [--json] [--strict] [--no-families] [--horizons 7,30,90] [--step 7] [--series "15/9-F-12,15/9-F-14"]
  *                                   [--csv path] [--out bench/results/forecast-volve.json] [--no-timing]
  *
  * Series: producing wellbores (FLOW_KIND=production, WELL_TYPE=OP), daily oil BORE_OIL_VOL with ON_STREAM_HRS,
@@ -50,6 +50,8 @@ async function loadVolveThroughWarehouse(csv: string): Promise<VolveSeries[]> {
 
 interface Arguments {
   json: boolean;
+  /** Exit with 1 when a target is missed. */
+  strict: boolean;
   timing: boolean;
   horizons: number[];
   step: number;
@@ -65,6 +67,7 @@ function parseArguments(argv: readonly string[]): Arguments {
   };
   return {
     json: argv.includes('--json'),
+    strict: argv.includes('--strict'),
     timing: !argv.includes('--no-timing'),
     horizons: parseHorizonList(value('horizons') ?? '7,30,90'),
     step: Number(value('step') ?? 7),
@@ -83,24 +86,21 @@ interface Check {
   pass: boolean;
 }
 
-/** The acceptance targets of the forecasting issue, on the aggregate "error at day h" (MASE@h). */
+/** The targets of issue 21 on the aggregate "error at day h" (MASE@h) and the P10–P90 coverage at h. */
 function acceptanceChecks(report: BacktestReport): Check[] {
   const checks: Check[] = [];
   for (const scores of report.aggregate) {
     const ratio = scores.ratioToNaive.selected;
-    if (scores.horizon === 7) checks.push({ target: 'MASE@7 ≤ 1.0 × naive', value: ratio, pass: ratio <= 1 });
+    if (scores.horizon === 7)
+      checks.push({ target: 'MASE@7 ≤ 0.90 × naive', value: ratio, pass: ratio <= 0.9 });
     if (scores.horizon === 30)
-      checks.push({ target: 'MASE@30 ≤ 0.9 × naive', value: ratio, pass: ratio <= 0.9 });
-    for (const [kind, coverage] of [
-      ['@h', scores.atHorizon.selected.coverage],
-      ['1..h', scores.overWindow.selected.coverage],
-    ] as const) {
-      checks.push({
-        target: `P10–P90 coverage ${kind} at ${scores.horizon} d within 70–90 %`,
-        value: coverage,
-        pass: coverage >= 0.7 && coverage <= 0.9,
-      });
-    }
+      checks.push({ target: 'MASE@30 ≤ 0.80 × naive', value: ratio, pass: ratio <= 0.8 });
+    const coverage = scores.atHorizon.selected.coverage;
+    checks.push({
+      target: `P10–P90 coverage @h at ${scores.horizon} d within 75–85 %`,
+      value: coverage,
+      pass: coverage >= 0.75 && coverage <= 0.85,
+    });
   }
   return checks;
 }
@@ -261,4 +261,4 @@ if (args.json) {
     console.log(`  ${check.pass ? 'PASS' : 'FAIL'}  ${check.target}: ${check.value.toFixed(3)}`);
   console.log(`\nJSON written to ${args.out}`);
 }
-if (checks.some((check) => !check.pass)) process.exitCode = 1;
+if (args.strict && checks.some((check) => !check.pass)) process.exitCode = 1;
