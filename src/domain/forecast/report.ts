@@ -1,6 +1,5 @@
 import type { BacktestReport, HorizonScores, MethodName } from './backtest.js';
 import { METHOD_NAMES } from './backtest.js';
-import type { ModelName } from './types.js';
 
 /** Options of `formatBacktestTable`. */
 export interface FormatOptions {

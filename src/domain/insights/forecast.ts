@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Warehouse } from '../../ports/warehouse.js';
-import { addDays, daysBetween, fromEpochDay, toEpochDay } from '../dates.js';
+import { addDays, toEpochDay } from '../dates.js';
 import { DomainError } from '../errors.js';
 import {
   type CandidateScore,
   type DailyPoint,
   type ExternalCandidate,
   type ForecastInputError,
-  type ForecastResult,
   forecastMany,
   HORIZON_RANGE,
   type QuantileTriple,
@@ -330,13 +329,14 @@ function toCandidate(candidate: CandidateScore): ForecastCandidate {
 }
 
 /**
- * Forecasts of one site or one asset and product, for `GET /insights/forecast`. Source order: the
- * FORECAST_DAILY rows of the configured model version (`insights.forecastVersion()`) when every active
- * asset of the scope has a row on every day of the horizon, summed over assets (P10 and P90 are summed too,
- * which assumes the wells move together: the band is on the wide side); otherwise the built-in models
- * fitted on the scope's summed series (see {@link readScopeSeries}). Results are cached per data version,
- * model version, scope, product, horizon, interval and source; concurrent identical requests share one
- * computation. A built-in fit runs through `forecastMany`, which yields to the event loop after the fit.
+ * Forecasts of one site or one asset and product, for `GET /insights/forecast`, from the day after the
+ * scope's own last day with data. Candidates: the built-in models fitted on the scope's summed series (see
+ * {@link readScopeSeries}) and, unless `source=builtin`, the FORECAST_DAILY rows of the configured model
+ * version summed over the active assets ({@link warehouseCandidate}); all are scored out of sample on the
+ * same origins and the lowest MASE wins (`source=warehouse` serves the warehouse rows whatever their
+ * score). Results are cached per data version, model version, scope, product, horizon, interval and
+ * source; concurrent identical requests share one computation. A fit runs through `forecastMany`, which
+ * yields to the event loop after the fit.
  */
 export class ForecastService {
   private readonly cache = new Map<string, CacheEntry>();
@@ -382,8 +382,7 @@ export class ForecastService {
   /**
    * The forecast of the filters' scope for `horizon` days after `as_of`. Throws `DomainError`:
    * `invalid_parameter` (horizon, interval, scope, interval ≠ 0.8 with `source=warehouse`) and
-   * `unprocessable` (no warehouse rows for `source=warehouse`, series too short or ending too long before
-   * `as_of`).
+   * `unprocessable` (no warehouse rows for `source=warehouse`, series without rows or too short).
    */
   async forecast(query: ForecastQuery): Promise<Cached<ScopeForecast>> {
     const { horizon, interval } = query;
