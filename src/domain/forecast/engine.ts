@@ -1,5 +1,5 @@
 import { fromDayNumber } from './calendar.js';
-import { mixtureQuantile, ResidualCalibrator } from './calibration.js';
+import { ResidualCalibrator } from './calibration.js';
 import { ForecastInputError } from './errors.js';
 import type { AccuracyMetrics } from './metrics.js';
 import { AccuracyAccumulator, naiveScale } from './metrics.js';
@@ -12,6 +12,7 @@ import { naiveModel, seasonalNaiveModel } from './models/naive.js';
 import { detectWeeklySeasonality } from './seasonality.js';
 import type { PreparedSeries } from './series.js';
 import { DayStatus } from './series.js';
+import { quantileSorted } from './stats.js';
 import type { CandidateScore, ModelName, SelectionBacktest, SelectionSummary } from './types.js';
 import type { UptimeModel, UptimeModelOptions } from './uptime.js';
 import { currentSpell, fitUptimeModel, producingProbabilities } from './uptime.js';
@@ -166,14 +167,23 @@ function quantilePaths(
   for (let step = 1; step <= horizon; step++) {
     const rate = Math.max(rateForecast[step - 1]!, 0);
     const probability = producing[step - 1]!;
-    const whenProducing = (level: number): number => rate * calibrator.quantile(step, level, 1);
-    paths.p50[step - 1] = mixtureQuantile(0.5, probability, whenProducing);
-    paths.lower[step - 1] = mixtureQuantile(lower, probability, whenProducing);
-    paths.upper[step - 1] = mixtureQuantile(upper, probability, whenProducing);
-    paths.p10[step - 1] = tenths ? paths.lower[step - 1]! : mixtureQuantile(0.1, probability, whenProducing);
-    paths.p90[step - 1] = tenths ? paths.upper[step - 1]! : mixtureQuantile(0.9, probability, whenProducing);
+    const residuals = calibrator.residualsAt(step);
+    const index = step - 1;
+    paths.p50[index] = volumeQuantile(0.5, probability, rate, residuals);
+    paths.lower[index] = volumeQuantile(lower, probability, rate, residuals);
+    paths.upper[index] = volumeQuantile(upper, probability, rate, residuals);
+    paths.p10[index] = tenths ? paths.lower[index]! : volumeQuantile(0.1, probability, rate, residuals);
+    paths.p90[index] = tenths ? paths.upper[index]! : volumeQuantile(0.9, probability, rate, residuals);
   }
   return paths;
+}
+
+/** `mixtureQuantile` of a rate times its ratio residuals (1 when there are none), without a closure. */
+function volumeQuantile(level: number, probability: number, rate: number, residuals: Float64Array): number {
+  const shutInProbability = 1 - probability;
+  if (level <= shutInProbability + 1e-12 || probability <= 0) return 0;
+  const producingLevel = Math.min(1, (level - shutInProbability) / probability);
+  return rate * (residuals.length === 0 ? 1 : quantileSorted(residuals, producingLevel));
 }
 
 function emptyPaths(horizon: number): QuantilePaths {
