@@ -25,7 +25,14 @@ type Section = (typeof SECTIONS)[number];
 interface ForecastOutput {
   backtestSeconds: number;
   checks: Array<{ target: string; value: number; pass: boolean }>;
-  equalWeight: Array<{ horizon: number; series: number; ratioAtHorizon: number; ratioOverWindow: number }>;
+  report: {
+    aggregate: Array<{
+      horizon: number;
+      ratioToNaive: { selected: number };
+      windowRatioToNaive: { selected: number };
+      atHorizon: { selected: { coverage: number; origins: number } };
+    }>;
+  };
 }
 
 const RESULTS_DIR = 'bench/results';
@@ -213,12 +220,13 @@ function printForecast(output: ForecastOutput): void {
   console.log(`\n## forecast (Volve backtest, ${fixed(output.backtestSeconds)} s)\n`);
   console.log(
     table(
-      ['horizon (days)', 'series', 'selected ÷ naive @h', 'selected ÷ naive 1..h'],
-      output.equalWeight.map((row) => [
+      ['horizon (days)', 'origins', 'selected ÷ naive @h', 'selected ÷ naive 1..h', 'P10–P90 coverage @h'],
+      output.report.aggregate.map((row) => [
         row.horizon,
-        row.series,
-        fixed(row.ratioAtHorizon, 3),
-        fixed(row.ratioOverWindow, 3),
+        row.atHorizon.selected.origins,
+        fixed(row.ratioToNaive.selected, 3),
+        fixed(row.windowRatioToNaive.selected, 3),
+        fixed(row.atHorizon.selected.coverage, 3),
       ]),
     ),
   );
@@ -290,11 +298,11 @@ async function main(): Promise<void> {
     writeResult('rag', report);
   }
   if (wants('forecast')) {
-    log('forecast: npx tsx bench/forecast/volve.ts --json …');
-    const child = spawnSync('npx', ['tsx', 'bench/forecast/volve.ts', '--json'], {
+    log('forecast: npx tsx bench/forecast/volve.ts --json --no-families …');
+    const child = spawnSync('npx', ['tsx', 'bench/forecast/volve.ts', '--json', '--no-families'], {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
-      timeout: 300_000,
+      timeout: 600_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     if (child.status === 0) {

@@ -1,17 +1,19 @@
 /**
  * Volve rolling-origin backtest of the forecasting domain, plus fit timings.
  *
- *   npx tsx bench/forecast/volve.ts [--json] [--horizons 7,30,90] [--step 7] [--series "15/9-F-12,15/9-F-14"]
+ *   npx tsx bench/forecast/volve.ts [--json] [--strict] [--no-families] [--horizons 7,30,90] [--step 7] [--series "15/9-F-12,15/9-F-14"]
  *                                   [--csv path] [--out bench/results/forecast-volve.json] [--no-timing]
  *
  * Series: producing wellbores (FLOW_KIND=production, WELL_TYPE=OP), daily oil BORE_OIL_VOL with ON_STREAM_HRS,
  * from first oil on; shut-in days stay in the series and are scored. Prints the table (or the JSON report
  * with --json), checks the acceptance targets and writes the JSON report to --out.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
+import { openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
+import { readBacktestSeries } from '../../src/cli/commands/backtest.js';
 import {
   type BacktestReport,
   forecastMany,
@@ -21,10 +23,35 @@ import {
   runBacktestAsync,
   selectSeries,
 } from '../../src/domain/forecast/index.js';
-import { loadVolveDailyOil, VOLVE_DAILY_PATH, type VolveSeries } from './volve-data.js';
+import { loadCsv } from '../../src/domain/importer/index.js';
+import { readCatalog } from '../../src/domain/insights/catalog.js';
+import { loadSemanticModel } from '../../src/domain/insights/semantic.js';
+import { VOLVE_DAILY_PATH, type VolveSeries } from './volve-data.js';
+
+/**
+ * The Volve oil series of every producing well, read the way `datalive backtest` and the API read them:
+ * the CSV imported with docs/examples/volve.mapping.yaml into an in-memory DuckDB, then one series per asset.
+ */
+async function loadVolveThroughWarehouse(csv: string): Promise<VolveSeries[]> {
+  const warehouse = await openDuckDbWarehouse({ path: ':memory:', timeoutMs: 120_000 });
+  try {
+    await loadCsv(warehouse, {
+      mapping: readFileSync('docs/examples/volve.mapping.yaml', 'utf8'),
+      filePath: csv,
+    });
+    const model = loadSemanticModel();
+    const catalog = await readCatalog(warehouse, model);
+    const series = await readBacktestSeries(warehouse, model, catalog, { product: 'oil', requested: null });
+    return series.map((item) => ({ id: item.id.replace(/^asset:/, ''), points: [...item.points] }));
+  } finally {
+    await warehouse.close();
+  }
+}
 
 interface Arguments {
   json: boolean;
+  /** Exit with 1 when a target is missed. */
+  strict: boolean;
   timing: boolean;
   horizons: number[];
   step: number;
@@ -40,6 +67,7 @@ function parseArguments(argv: readonly string[]): Arguments {
   };
   return {
     json: argv.includes('--json'),
+    strict: argv.includes('--strict'),
     timing: !argv.includes('--no-timing'),
     horizons: parseHorizonList(value('horizons') ?? '7,30,90'),
     step: Number(value('step') ?? 7),
@@ -58,24 +86,21 @@ interface Check {
   pass: boolean;
 }
 
-/** The acceptance targets of the forecasting issue, on the aggregate "error at day h" (MASE@h). */
+/** The targets of issue 21 on the aggregate "error at day h" (MASE@h) and the P10–P90 coverage at h. */
 function acceptanceChecks(report: BacktestReport): Check[] {
   const checks: Check[] = [];
   for (const scores of report.aggregate) {
     const ratio = scores.ratioToNaive.selected;
-    if (scores.horizon === 7) checks.push({ target: 'MASE@7 ≤ 1.0 × naive', value: ratio, pass: ratio <= 1 });
+    if (scores.horizon === 7)
+      checks.push({ target: 'MASE@7 ≤ 0.90 × naive', value: ratio, pass: ratio <= 0.9 });
     if (scores.horizon === 30)
-      checks.push({ target: 'MASE@30 ≤ 0.9 × naive', value: ratio, pass: ratio <= 0.9 });
-    for (const [kind, coverage] of [
-      ['@h', scores.atHorizon.selected.coverage],
-      ['1..h', scores.overWindow.selected.coverage],
-    ] as const) {
-      checks.push({
-        target: `P10–P90 coverage ${kind} at ${scores.horizon} d within 70–90 %`,
-        value: coverage,
-        pass: coverage >= 0.7 && coverage <= 0.9,
-      });
-    }
+      checks.push({ target: 'MASE@30 ≤ 0.80 × naive', value: ratio, pass: ratio <= 0.8 });
+    const coverage = scores.atHorizon.selected.coverage;
+    checks.push({
+      target: `P10–P90 coverage @h at ${scores.horizon} d within 75–85 %`,
+      value: coverage,
+      pass: coverage >= 0.75 && coverage <= 0.85,
+    });
   }
   return checks;
 }
@@ -160,7 +185,7 @@ async function siteTiming(series: readonly VolveSeries[], horizon: number) {
 }
 
 const args = parseArguments(process.argv.slice(2));
-const series = selectSeries(loadVolveDailyOil(args.csv), args.series);
+const series = selectSeries(await loadVolveThroughWarehouse(args.csv), args.series);
 const progress = new cliProgress.SingleBar(
   { format: 'backtest [{bar}] {percentage}% | {value}/{total} origins | {series}', stream: process.stderr },
   cliProgress.Presets.shades_classic,
@@ -171,6 +196,7 @@ const report = await runBacktestAsync(series, {
   horizons: args.horizons,
   originStep: args.step,
   yieldEvery: 20,
+  scoreEveryModel: !process.argv.includes('--no-families'),
   onProgress: (done, total) => {
     progress.setTotal(total);
     progress.update(done);
@@ -235,4 +261,4 @@ if (args.json) {
     console.log(`  ${check.pass ? 'PASS' : 'FAIL'}  ${check.target}: ${check.value.toFixed(3)}`);
   console.log(`\nJSON written to ${args.out}`);
 }
-if (checks.some((check) => !check.pass)) process.exitCode = 1;
+if (args.strict && checks.some((check) => !check.pass)) process.exitCode = 1;

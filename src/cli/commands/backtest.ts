@@ -107,6 +107,48 @@ function checkKnown(specs: readonly SeriesSpec[], catalog: Catalog): void {
   );
 }
 
+/**
+ * The series `datalive backtest` scores, read from the warehouse exactly as `GET /insights/forecast` reads
+ * them ({@link readScopeSeries}): the requested assets or sites, or every asset with production of the
+ * product. The bench (`bench/forecast/volve.ts`) calls this too, so both report the same figures.
+ * Throws `UsageError` for an unknown product or series.
+ */
+export async function readBacktestSeries(
+  warehouse: Warehouse,
+  model: SemanticModel,
+  catalog: Catalog,
+  options: { product: string; requested: readonly SeriesSpec[] | null },
+): Promise<NamedSeries[]> {
+  const { product, requested } = options;
+  if (!catalog.asOf || !catalog.firstDate) {
+    throw new Error('the warehouse has no production data; load some first (datalive seed-demo or load-csv)');
+  }
+  if (!catalog.products.some((member) => member.id === product)) {
+    throw new UsageError(
+      `unknown product "${product.slice(0, 80)}"; known: ${catalog.products.map((member) => member.id).join(', ')}`,
+    );
+  }
+  const everything: InsightFilters = {
+    from: catalog.firstDate,
+    to: catalog.asOf,
+    products: [product],
+    allowedSites: null,
+  };
+  if (requested) checkKnown(requested, catalog);
+  const specs = requested ?? (await producingAssets(warehouse, model, everything));
+  if (specs.length === 0) throw new Error(`no asset has ${product} production to backtest`);
+  const series: NamedSeries[] = [];
+  for (const spec of specs) {
+    const { points } = await readScopeSeries(warehouse, model, {
+      ...everything,
+      ...(spec.kind === 'asset' ? { assets: [spec.id] } : { sites: [spec.id] }),
+    });
+    if (points.length === 0) throw new Error(`series ${specLabel(spec)} has no ${product} production`);
+    series.push({ id: specLabel(spec), points });
+  }
+  return series;
+}
+
 /** A progress bar over backtest origins, created on the first report (the total is known only then). */
 function originProgress(io: CliIo): { update(done: number, total: number): void; stop(): void } {
   let progress: Progress | undefined;
@@ -130,7 +172,7 @@ export const backtestCommand: Command = {
   name: 'backtest',
   summary: 'Backtest the built-in forecasts on warehouse series (MASE, sMAPE, bias, coverage vs naive)',
   usage:
-    'datalive backtest [--series asset:ID,site:ID,...] [--horizons 7,30,90] [--product oil] [--step 7] [--interval 0.8] [--json]',
+    'datalive backtest [--series asset:ID,site:ID,...] [--horizons 7,30,90] [--product oil] [--step 7] [--interval 0.8] [--families] [--json]',
   async run({ args, io, config }) {
     const { values } = parseArgs({
       args,
@@ -141,6 +183,7 @@ export const backtestCommand: Command = {
         step: { type: 'string', default: '7' },
         interval: { type: 'string', default: '0.8' },
         json: { type: 'boolean', default: false },
+        families: { type: 'boolean', default: false },
       },
       strict: true,
     });
@@ -163,36 +206,8 @@ export const backtestCommand: Command = {
     try {
       const model = loadSemanticModel();
       const catalog = await readCatalog(warehouse, model);
-      if (!catalog.asOf || !catalog.firstDate) {
-        throw new Error(
-          'the warehouse has no production data; load some first (datalive seed-demo or load-csv)',
-        );
-      }
       const product = values.product ?? model.default_product;
-      if (!catalog.products.some((member) => member.id === product)) {
-        throw new UsageError(
-          `unknown product "${product.slice(0, 80)}"; known: ${catalog.products.map((member) => member.id).join(', ')}`,
-        );
-      }
-      const everything: InsightFilters = {
-        from: catalog.firstDate,
-        to: catalog.asOf,
-        products: [product],
-        allowedSites: null,
-      };
-      if (requested) checkKnown(requested, catalog);
-      const specs = requested ?? (await producingAssets(warehouse, model, everything));
-      if (specs.length === 0) throw new Error(`no asset has ${product} production to backtest`);
-
-      const series: NamedSeries[] = [];
-      for (const spec of specs) {
-        const { points } = await readScopeSeries(warehouse, model, {
-          ...everything,
-          ...(spec.kind === 'asset' ? { assets: [spec.id] } : { sites: [spec.id] }),
-        });
-        if (points.length === 0) throw new Error(`series ${specLabel(spec)} has no ${product} production`);
-        series.push({ id: specLabel(spec), points });
-      }
+      const series = await readBacktestSeries(warehouse, model, catalog, { product, requested });
 
       const started = performance.now();
       const progress = originProgress(io);
@@ -203,6 +218,7 @@ export const backtestCommand: Command = {
           interval,
           originStep,
           yieldEvery: 10,
+          scoreEveryModel: values.families,
           onProgress: progress.update,
         });
       } finally {

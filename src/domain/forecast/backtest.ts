@@ -1,7 +1,7 @@
 import type { BaselineName } from './baselines.js';
 import { BASELINE_NAMES, baselineForecast } from './baselines.js';
 import { ResidualCalibrator } from './calibration.js';
-import type { EngineResult } from './engine.js';
+import type { EngineResult, QuantilePaths } from './engine.js';
 import { DEFAULT_CALIBRATION_STEP, DEFAULT_CALIBRATION_WINDOW, intervalLevels, runEngine } from './engine.js';
 import { ForecastInputError } from './errors.js';
 import type { ForecastTuning } from './forecast.js';
@@ -31,6 +31,16 @@ export interface BacktestOptions {
   minTrainingDays?: number;
   /** Called after each origin of each series. */
   onProgress?: (done: number, total: number) => void;
+  /** Also score every built-in model forced at each origin (the per-family figures; about twice as slow). */
+  scoreEveryModel?: boolean;
+}
+
+/** Scores of one model family forced at every origin it could forecast, with naive on the same origins. */
+export interface FamilyScores {
+  atHorizon: AccuracyMetrics;
+  overWindow: AccuracyMetrics;
+  ratioToNaive: number;
+  windowRatioToNaive: number;
 }
 
 /** Scores of every method at one horizon. */
@@ -45,7 +55,9 @@ export interface HorizonScores {
   /** MASE over days 1..horizon divided by naive's. */
   windowRatioToNaive: Record<MethodName, number>;
   /** How often each model was selected at the scored origins. */
-  selectedModels: Partial<Record<ModelName, number>>;
+  selectedModels: Partial<Record<string, number>>;
+  /** Every built-in model forced (with `scoreEveryModel`). */
+  families: Partial<Record<ModelName, FamilyScores>>;
 }
 
 /** Backtest of one series. */
@@ -84,10 +96,27 @@ export function selectSeries<T extends { id: string }>(all: readonly T[], ids: r
 
 type Accumulators = Record<MethodName, AccuracyAccumulator>;
 
+interface FamilyAccumulators {
+  atHorizon: AccuracyAccumulator;
+  overWindow: AccuracyAccumulator;
+  naiveAtHorizon: AccuracyAccumulator;
+  naiveOverWindow: AccuracyAccumulator;
+}
+
 interface HorizonAccumulators {
   atHorizon: Accumulators;
   overWindow: Accumulators;
-  selectedModels: Partial<Record<ModelName, number>>;
+  selectedModels: Partial<Record<string, number>>;
+  families: Map<ModelName, FamilyAccumulators>;
+}
+
+function familyAccumulators(): FamilyAccumulators {
+  return {
+    atHorizon: new AccuracyAccumulator(),
+    overWindow: new AccuracyAccumulator(),
+    naiveAtHorizon: new AccuracyAccumulator(),
+    naiveOverWindow: new AccuracyAccumulator(),
+  };
 }
 
 function newAccumulators(): Accumulators {
@@ -95,7 +124,12 @@ function newAccumulators(): Accumulators {
 }
 
 function newHorizonAccumulators(): HorizonAccumulators {
-  return { atHorizon: newAccumulators(), overWindow: newAccumulators(), selectedModels: {} };
+  return {
+    atHorizon: newAccumulators(),
+    overWindow: newAccumulators(),
+    selectedModels: {},
+    families: new Map(),
+  };
 }
 
 function toScores(horizon: number, accumulators: HorizonAccumulators): HorizonScores {
@@ -118,6 +152,21 @@ function toScores(horizon: number, accumulators: HorizonAccumulators): HorizonSc
     ratioToNaive: ratio(atHorizon),
     windowRatioToNaive: ratio(overWindow),
     selectedModels: { ...accumulators.selectedModels },
+    families: Object.fromEntries(
+      [...accumulators.families].map(([name, family]) => {
+        const atHorizon = family.atHorizon.result();
+        const overWindow = family.overWindow.result();
+        return [
+          name,
+          {
+            atHorizon,
+            overWindow,
+            ratioToNaive: atHorizon.mase / family.naiveAtHorizon.result().mase,
+            windowRatioToNaive: overWindow.mase / family.naiveOverWindow.result().mase,
+          },
+        ];
+      }),
+    ),
   };
 }
 
@@ -235,6 +284,7 @@ interface OriginContext extends ForecastTuning {
   models: readonly ModelName[];
   levels: { lower: number; upper: number };
   calibration: { window: number; step: number };
+  scoreEveryModel?: boolean;
 }
 
 function scoreOrigin(
@@ -254,6 +304,7 @@ function scoreOrigin(
       horizons,
       interval: context.interval,
       models: context.models,
+      everyCandidate: context.scoreEveryModel ?? false,
     });
   } catch (error) {
     if (error instanceof ForecastInputError) return;
@@ -269,19 +320,31 @@ function scoreOrigin(
     const actuals = full.values.subarray(origin, origin + horizon);
     const forecast = engine.forecasts[horizonIndex]!;
     const target = accumulators[horizonIndex]!;
-    const score = (method: MethodName, p50: Float64Array, lower: Float64Array, upper: Float64Array) => {
-      target.overWindow[method].addOrigin(actuals, p50, lower, upper, scale);
-      const last = horizon - 1;
-      target.atHorizon[method].addOrigin(
-        [actuals[last]!],
-        [p50[last]!],
-        [lower[last]!],
-        [upper[last]!],
-        scale,
-      );
+    const last = horizon - 1;
+    const scoreInto = (
+      window: AccuracyAccumulator,
+      at: AccuracyAccumulator,
+      paths: { p50: Float64Array; lower: Float64Array; upper: Float64Array },
+    ) => {
+      window.addOrigin(actuals, paths.p50, paths.lower, paths.upper, scale);
+      at.addOrigin([actuals[last]!], [paths.p50[last]!], [paths.lower[last]!], [paths.upper[last]!], scale);
     };
-    score('selected', forecast.quantiles.p50, forecast.quantiles.lower, forecast.quantiles.upper);
-    for (const { name, paths } of baselines) score(name, paths.p50, paths.lower, paths.upper);
+    scoreInto(target.overWindow.selected, target.atHorizon.selected, forecast.quantiles);
+    for (const { name, paths } of baselines)
+      scoreInto(target.overWindow[name], target.atHorizon[name], paths);
+    const naivePaths = baselines[0]!.paths;
+    for (const [name, paths] of Object.entries(forecast.everyCandidate ?? {}) as [
+      ModelName,
+      QuantilePaths,
+    ][]) {
+      let family = target.families.get(name);
+      if (!family) {
+        family = familyAccumulators();
+        target.families.set(name, family);
+      }
+      scoreInto(family.overWindow, family.atHorizon, paths);
+      scoreInto(family.naiveOverWindow, family.naiveAtHorizon, naivePaths);
+    }
     target.selectedModels[forecast.model] = (target.selectedModels[forecast.model] ?? 0) + 1;
   });
 }
@@ -291,7 +354,18 @@ function mergeInto(target: HorizonAccumulators, source: HorizonAccumulators): vo
     target.atHorizon[method].merge(source.atHorizon[method]);
     target.overWindow[method].merge(source.overWindow[method]);
   }
-  for (const [model, count] of Object.entries(source.selectedModels) as [ModelName, number][]) {
+  for (const [name, family] of source.families) {
+    let merged = target.families.get(name);
+    if (!merged) {
+      merged = familyAccumulators();
+      target.families.set(name, merged);
+    }
+    merged.atHorizon.merge(family.atHorizon);
+    merged.overWindow.merge(family.overWindow);
+    merged.naiveAtHorizon.merge(family.naiveAtHorizon);
+    merged.naiveOverWindow.merge(family.naiveOverWindow);
+  }
+  for (const [model, count] of Object.entries(source.selectedModels) as [string, number][]) {
     target.selectedModels[model] = (target.selectedModels[model] ?? 0) + count;
   }
 }

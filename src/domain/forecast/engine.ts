@@ -1,15 +1,19 @@
-import { mixtureQuantile, ResidualCalibrator } from './calibration.js';
+import { fromDayNumber } from './calendar.js';
+import { ResidualCalibrator } from './calibration.js';
 import { ForecastInputError } from './errors.js';
+import type { AccuracyMetrics } from './metrics.js';
 import { AccuracyAccumulator, naiveScale } from './metrics.js';
 import type { ArpsModelOptions } from './models/arps.js';
 import { createArpsModel } from './models/arps.js';
+import { COMBINATION_MEMBERS, combinationPaths } from './models/combination.js';
 import { etsModel } from './models/ets.js';
 import type { ModelContext, RateModel } from './models/model.js';
 import { naiveModel, seasonalNaiveModel } from './models/naive.js';
 import { detectWeeklySeasonality } from './seasonality.js';
 import type { PreparedSeries } from './series.js';
 import { DayStatus } from './series.js';
-import type { CandidateScore, InSampleBacktest, ModelName } from './types.js';
+import { quantileSorted } from './stats.js';
+import type { CandidateScore, ModelName, SelectionBacktest, SelectionSummary } from './types.js';
 import type { UptimeModel, UptimeModelOptions } from './uptime.js';
 import { currentSpell, fitUptimeModel, producingProbabilities } from './uptime.js';
 
@@ -19,12 +23,30 @@ export const DEFAULT_CALIBRATION_WINDOW = 365;
 export const DEFAULT_CALIBRATION_STEP = 3;
 /** Fewest usable (producing, long enough uptime) days before any forecast origin. */
 export const MIN_USABLE_DAYS = 14;
+/** Fewest selection origins on which an external candidate must have a forecast to be compared. */
+export const MIN_EXTERNAL_ORIGINS = 8;
 /** Days of history tested for a weekly pattern. */
 const SEASONALITY_WINDOW = 365;
-/** Days between the calibration origins scored for the in-sample backtest. */
-const IN_SAMPLE_SPACING = 7;
 /** Cap on the ratio actual / forecast recorded for calibration (one absurd day must not widen everything). */
 const MAX_RATIO = 10;
+
+/**
+ * A forecast made outside the engine (e.g. warehouse FORECAST_DAILY rows), offered as a candidate.
+ * `pathAt(origin, steps)` returns the quantiles it had issued strictly before day index `origin` for days
+ * `origin .. origin + steps − 1` (NaN where it has no row), or null when it had issued nothing usable.
+ * Called with `origin = series.length` for the forecast itself.
+ */
+export interface ExternalCandidate {
+  name: string;
+  pathAt(origin: number, steps: number): QuantileTriple | null;
+}
+
+/** P10/P50/P90 paths of an external forecast. */
+export interface QuantileTriple {
+  p10: Float64Array;
+  p50: Float64Array;
+  p90: Float64Array;
+}
 
 /** Tuning of the forecasting engine; defaults are the documented ones. */
 export interface EngineOptions {
@@ -37,8 +59,12 @@ export interface EngineOptions {
   calibrationWindow?: number;
   /** Days between calibration origins (default 3). */
   calibrationStep?: number;
-  /** Also score the selected model on the calibration origins (for `ForecastResult.backtest`). */
-  inSampleBacktest?: boolean;
+  /** Also return the final quantiles of every candidate (the backtest scores each model family). */
+  everyCandidate?: boolean;
+  /** Forecasts from outside (warehouse) competing with the built-in models on the same origins. */
+  external?: readonly ExternalCandidate[];
+  /** Serve this external candidate whatever the scores (still scored and reported). */
+  forceExternal?: string;
   uptime?: UptimeModelOptions;
   arps?: ArpsModelOptions;
 }
@@ -55,13 +81,25 @@ export interface QuantilePaths {
 /** Engine output for one horizon. */
 export interface HorizonForecast {
   horizon: number;
-  model: ModelName;
+  /** The chosen candidate: a built-in model name or an external candidate's name. */
+  model: string;
+  /** Whether the chosen candidate is external. */
+  external: boolean;
+  /**
+   * How the served interval was obtained: `conformal` (ratios actual / forecast on the selection origins,
+   * per horizon band) or `as_issued` (an external band that could not be scored out of sample).
+   */
+  intervalCalibration: 'conformal' | 'as_issued';
   candidates: CandidateScore[];
-  /** Full-day rate forecast of the selected model. */
+  selection: SelectionSummary;
+  /** Full-day rate forecast of the selected built-in model (the external P50 when an external one won). */
   rateForecast: Float64Array;
   producingProbability: Float64Array;
   quantiles: QuantilePaths;
-  inSample: InSampleBacktest | null;
+  /** Out-of-sample score of the chosen candidate on the selection origins (cross-fitted calibration). */
+  selectionBacktest: SelectionBacktest;
+  /** Quantiles of every built-in candidate, when `everyCandidate` was asked. */
+  everyCandidate?: Partial<Record<ModelName, QuantilePaths>>;
 }
 
 /** Engine output for a series. */
@@ -72,8 +110,10 @@ export interface EngineResult {
   forecasts: HorizonForecast[];
 }
 
-/** Builds the rate models by name. */
-export function createModels(options: { arps?: ArpsModelOptions } = {}): Record<ModelName, RateModel> {
+/** Builds the single rate models by name (the combination is built from their paths). */
+export function createModels(
+  options: { arps?: ArpsModelOptions } = {},
+): Record<Exclude<ModelName, 'combination'>, RateModel> {
   return {
     naive: naiveModel,
     seasonal_naive: seasonalNaiveModel,
@@ -104,23 +144,6 @@ function calibrationOriginsOf(series: PreparedSeries, window: number, step: numb
   return origins.reverse();
 }
 
-/** Mean absolute change between consecutive usable rates before `end`: the selection scale. */
-function rateScale(rates: Float64Array, end: number): number {
-  let previous = Number.NaN;
-  let sum = 0;
-  let count = 0;
-  for (let index = 0; index < end; index++) {
-    const rate = rates[index]!;
-    if (Number.isNaN(rate)) continue;
-    if (!Number.isNaN(previous)) {
-      sum += Math.abs(rate - previous);
-      count++;
-    }
-    previous = rate;
-  }
-  return count > 0 && sum > 0 ? sum / count : 1;
-}
-
 /** Central-interval quantile levels, e.g. 0.8 → 0.1 and 0.9. */
 export function intervalLevels(interval: number): { lower: number; upper: number } {
   const lower = Math.round(((1 - interval) / 2) * 1e9) / 1e9;
@@ -139,126 +162,122 @@ function quantilePaths(
   horizon: number,
 ): QuantilePaths {
   const { lower, upper } = intervalLevels(interval);
-  const paths: QuantilePaths = {
+  const paths = emptyPaths(horizon);
+  const tenths = lower === 0.1;
+  for (let step = 1; step <= horizon; step++) {
+    const rate = Math.max(rateForecast[step - 1]!, 0);
+    const probability = producing[step - 1]!;
+    const residuals = calibrator.residualsAt(step);
+    const index = step - 1;
+    paths.p50[index] = volumeQuantile(0.5, probability, rate, residuals);
+    paths.lower[index] = volumeQuantile(lower, probability, rate, residuals);
+    paths.upper[index] = volumeQuantile(upper, probability, rate, residuals);
+    paths.p10[index] = tenths ? paths.lower[index]! : volumeQuantile(0.1, probability, rate, residuals);
+    paths.p90[index] = tenths ? paths.upper[index]! : volumeQuantile(0.9, probability, rate, residuals);
+  }
+  return paths;
+}
+
+/** `mixtureQuantile` of a rate times its ratio residuals (1 when there are none), without a closure. */
+function volumeQuantile(level: number, probability: number, rate: number, residuals: Float64Array): number {
+  const shutInProbability = 1 - probability;
+  if (level <= shutInProbability + 1e-12 || probability <= 0) return 0;
+  const producingLevel = Math.min(1, (level - shutInProbability) / probability);
+  return rate * (residuals.length === 0 ? 1 : quantileSorted(residuals, producingLevel));
+}
+
+function emptyPaths(horizon: number): QuantilePaths {
+  return {
     p10: new Float64Array(horizon),
     p50: new Float64Array(horizon),
     p90: new Float64Array(horizon),
     lower: new Float64Array(horizon),
     upper: new Float64Array(horizon),
   };
+}
+
+/**
+ * Split-conformal bands around an external P50: the ratios actual / P50 observed out of sample give, per
+ * horizon band, the quantiles that multiply the P50 (a shut-in day is a ratio of 0).
+ */
+function conformalPaths(
+  p50: ArrayLike<number>,
+  calibrator: ResidualCalibrator,
+  interval: number,
+  horizon: number,
+): QuantilePaths {
+  const { lower, upper } = intervalLevels(interval);
+  const paths = emptyPaths(horizon);
   for (let step = 1; step <= horizon; step++) {
-    const rate = Math.max(rateForecast[step - 1]!, 0);
-    const probability = producing[step - 1]!;
-    const whenProducing = (level: number): number => rate * calibrator.quantile(step, level, 1);
-    paths.p10[step - 1] = mixtureQuantile(0.1, probability, whenProducing);
-    paths.p50[step - 1] = mixtureQuantile(0.5, probability, whenProducing);
-    paths.p90[step - 1] = mixtureQuantile(0.9, probability, whenProducing);
-    paths.lower[step - 1] = mixtureQuantile(lower, probability, whenProducing);
-    paths.upper[step - 1] = mixtureQuantile(upper, probability, whenProducing);
+    const center = Math.max(p50[step - 1]!, 0);
+    const at = (level: number) => center * calibrator.quantile(step, level, 1);
+    paths.p10[step - 1] = at(0.1);
+    paths.p50[step - 1] = at(0.5);
+    paths.p90[step - 1] = at(0.9);
+    paths.lower[step - 1] = at(lower);
+    paths.upper[step - 1] = at(upper);
   }
   return paths;
 }
 
-interface RolledModel {
-  name: ModelName;
+/** A candidate's forecasts at every calibration origin. */
+interface Rolled {
+  name: string;
+  external: boolean;
+  /** Built-in: full-day rate paths. External: P50 volume paths. */
   paths: (Float64Array | null)[];
-  eligible: boolean;
+  /** External only: P10/P90 as issued. */
+  issued?: (QuantileTriple | null)[];
+  /** External only: what it issued for the days after the history. */
+  final?: QuantileTriple | null;
 }
 
-/** Mean absolute scaled error of each candidate's rate forecasts over steps 1..horizon. */
-function scoreCandidates(
-  rolled: readonly RolledModel[],
+/** Ratios actual volume / forecast on producing days (built-in) or on every known day (external). */
+function ratioCalibrator(
+  rolled: Rolled,
   origins: readonly number[],
-  rates: Float64Array,
-  horizon: number,
-  scale: number,
-): CandidateScore[] {
-  return rolled.map(({ name, paths, eligible }) => {
-    if (!eligible) return { model: name, score: Number.POSITIVE_INFINITY };
-    let sum = 0;
-    let count = 0;
-    origins.forEach((origin, originIndex) => {
-      const path = paths[originIndex]!;
-      for (let step = 1; step <= horizon && origin + step - 1 < rates.length; step++) {
-        const actual = rates[origin + step - 1]!;
-        if (Number.isNaN(actual)) continue;
-        sum += Math.abs(actual - path[step - 1]!);
-        count++;
-      }
-    });
-    return { model: name, score: count > 0 ? sum / count / scale : Number.POSITIVE_INFINITY };
-  });
-}
-
-/** Producing-day ratios actual volume / rate forecast of the chosen model, per step. */
-function calibrate(
-  paths: readonly (Float64Array | null)[],
-  origins: readonly number[],
+  originIndexes: Iterable<number>,
   series: PreparedSeries,
   horizon: number,
 ): ResidualCalibrator {
   const calibrator = new ResidualCalibrator();
-  origins.forEach((origin, originIndex) => {
-    const path = paths[originIndex];
-    if (!path) return;
+  for (const originIndex of originIndexes) {
+    const path = rolled.paths[originIndex];
+    if (!path) continue;
+    const origin = origins[originIndex]!;
     for (let step = 1; step <= horizon && origin + step - 1 < series.length; step++) {
       const day = origin + step - 1;
       const forecast = path[step - 1]!;
-      if (series.status[day] !== DayStatus.producing || !(forecast > 0)) continue;
-      calibrator.add(step, Math.min(series.values[day]! / forecast, MAX_RATIO));
+      const actual = series.values[day]!;
+      if (Number.isNaN(actual) || !(forecast > 0)) continue;
+      if (!rolled.external && series.status[day] !== DayStatus.producing) continue;
+      calibrator.add(step, Math.min(actual / forecast, MAX_RATIO));
     }
-  });
+  }
   return calibrator;
 }
 
-/**
- * Scores the full forecast (rate × shut-in mixture × calibration) on calibration origins a week apart,
- * with the spell hazards of the whole history (in-sample: a health indicator, not a holdout score).
- */
-function scoreInSample(
-  paths: readonly (Float64Array | null)[],
-  origins: readonly number[],
-  series: PreparedSeries,
-  calibrator: ResidualCalibrator,
-  uptime: UptimeModel,
-  interval: number,
-  horizon: number,
-): InSampleBacktest {
-  const accumulator = new AccuracyAccumulator();
-  let lastScored = Number.NEGATIVE_INFINITY;
-  origins.forEach((origin, originIndex) => {
-    const path = paths[originIndex];
-    const steps = Math.min(horizon, series.length - origin);
-    if (!path || steps <= 0 || origin - lastScored < IN_SAMPLE_SPACING) return;
-    lastScored = origin;
-    const scale = naiveScale(series.values, origin);
-    if (!(scale > 0)) return;
-    const spell = currentSpell(series.status, origin);
-    const producing = producingProbabilities(
-      { ...uptime, currentlyProducing: spell.producing, currentAge: spell.age },
-      steps,
-    );
-    const quantiles = quantilePaths(path, producing, calibrator, interval, steps);
-    const actuals = series.values.subarray(origin, origin + steps);
-    accumulator.addOrigin(actuals, quantiles.p50, quantiles.lower, quantiles.upper, scale);
-  });
-  const metrics = accumulator.result();
-  return {
-    mase: metrics.mase,
-    smape: metrics.smape,
-    bias: metrics.bias,
-    coverage: metrics.coverage,
-    horizonDays: horizon,
-    origins: metrics.origins,
-  };
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+type SingleModel = Exclude<ModelName, 'combination'>;
+
+/** Scores of one candidate on the selection origins. */
+interface Evaluation {
+  eligible: boolean;
+  served: AccuracyMetrics;
+  issued: AccuracyMetrics | null;
+  note?: string;
 }
 
 /**
  * The forecasting pipeline for one series whose history is `series` (the forecast starts the day after
- * its last day). Per horizon: every candidate rate model is run from each calibration origin (the last
- * `calibrationWindow` days, every `calibrationStep` days, parameters fitted before the first origin);
- * the lowest scaled MAE on producing days over steps 1..horizon wins; the winner's producing-day ratios
- * actual/forecast give the calibrated quantiles; the shut-in chain gives the probability of producing.
+ * its last day). Per horizon, every candidate (the built-in rate models, their combination and any
+ * external forecast) forecasts from each calibration origin (the last `calibrationWindow` days, every
+ * `calibrationStep` days) using only the days before it: model parameters and shut-in hazards are fitted
+ * before the first origin and carried forward, and the producing-day ratio quantiles used at an origin come
+ * from the other half of the origins (cross-fitting). Each candidate's P50 volume is scored by MASE over
+ * days 1..horizon; the lowest wins and `naive` (first) wins ties. The winner's ratios on every origin give
+ * the split-conformal quantiles of the forecast; the shut-in chain gives the probability of producing.
  * Throws `series_too_short` without enough producing history.
  */
 export function runEngine(series: PreparedSeries, options: EngineOptions): EngineResult {
@@ -281,52 +300,252 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
   const seasonality = detectWeeklySeasonality(rates, Math.max(0, length - SEASONALITY_WINDOW), length);
   const context: ModelContext = { weeklySeasonality: seasonality.detected };
   const models = createModels(options);
-  const scale = rateScale(rates, origins[0]!);
-  const rolled: RolledModel[] = options.models.map((name) => {
-    const paths = models[name].rolling(rates, origins, maxHorizon, context);
-    return { name, paths, eligible: paths.every((path) => path !== null) };
-  });
+  const needed = new Set<SingleModel>(['naive']);
+  for (const name of options.models) {
+    if (name === 'combination') for (const member of COMBINATION_MEMBERS) needed.add(member);
+    else needed.add(name);
+  }
+  const singlePaths = new Map<ModelName, (Float64Array | null)[]>();
+  for (const name of needed) singlePaths.set(name, models[name].rolling(rates, origins, maxHorizon, context));
+  const rolled: Rolled[] = options.models.map((name) => ({
+    name,
+    external: false,
+    paths: name === 'combination' ? combinationPaths(singlePaths, origins.length) : singlePaths.get(name)!,
+  }));
+  for (const candidate of options.external ?? []) {
+    const issued = origins.map((origin) => candidate.pathAt(origin, maxHorizon));
+    rolled.push({
+      name: candidate.name,
+      external: true,
+      paths: issued.map((item) => item?.p50 ?? null),
+      issued,
+      final: candidate.pathAt(length, maxHorizon),
+    });
+  }
 
   const uptime = fitUptimeModel(status, length, options.uptime);
+  const earlyUptime = fitUptimeModel(status, origins[0]!, options.uptime);
+  const producingAt = origins.map((origin) => {
+    const spell = currentSpell(status, origin);
+    return producingProbabilities(
+      { ...earlyUptime, currentlyProducing: spell.producing, currentAge: spell.age },
+      maxHorizon,
+    );
+  });
+  const scales = origins.map((origin) => naiveScale(series.values, origin));
   const producing = producingProbabilities(uptime, maxHorizon);
-  const finalForecasts = new Map<ModelName, Float64Array>();
-  const finalForecast = (name: ModelName): Float64Array => {
-    let forecast = finalForecasts.get(name);
+  const finalRates = new Map<string, Float64Array>();
+  const finalRate = (name: string): Float64Array => {
+    let forecast = finalRates.get(name);
     if (!forecast) {
-      forecast =
-        models[name].rolling(rates, [length], maxHorizon, context)[0] ??
-        naiveModel.rolling(rates, [length], maxHorizon, context)[0]!;
-      finalForecasts.set(name, forecast);
+      if (name === 'combination') {
+        const parts = new Map<ModelName, (Float64Array | null)[]>();
+        for (const member of COMBINATION_MEMBERS) {
+          parts.set(member, models[member].rolling(rates, [length], maxHorizon, context));
+        }
+        forecast = combinationPaths(parts, 1)[0] ?? finalRate('naive');
+      } else {
+        forecast =
+          models[name as SingleModel].rolling(rates, [length], maxHorizon, context)[0] ??
+          naiveModel.rolling(rates, [length], maxHorizon, context)[0]!;
+      }
+      finalRates.set(name, forecast);
     }
     return forecast;
   };
+  const half = Math.floor(origins.length / 2);
+  const halves = [range(half, origins.length), range(0, half)];
+  const everyOrigin = range(0, origins.length);
+  const externalOrigins = everyOrigin.filter((index) =>
+    rolled.every((candidate) => !candidate.external || candidate.paths[index] !== null),
+  );
+  const externalsComparable = externalOrigins.length >= MIN_EXTERNAL_ORIGINS;
+  const scored = externalsComparable ? externalOrigins : everyOrigin;
+
+  const evaluate = (candidate: Rolled, horizon: number): Evaluation => {
+    if (candidate.external && !candidate.final) {
+      return {
+        eligible: false,
+        served: new AccuracyAccumulator().result(),
+        issued: null,
+        note: 'has no complete rows for the days to forecast',
+      };
+    }
+    if (candidate.external && !externalsComparable) {
+      return {
+        eligible: false,
+        served: new AccuracyAccumulator().result(),
+        issued: null,
+        note: `issued before fewer than ${MIN_EXTERNAL_ORIGINS} of the ${origins.length} selection origins (rows generated after the day they forecast are not out of sample)`,
+      };
+    }
+    if (scored.some((index) => candidate.paths[index] === null)) {
+      return {
+        eligible: false,
+        served: new AccuracyAccumulator().result(),
+        issued: null,
+        note: 'cannot forecast from every selection origin (too little data, or not applicable)',
+      };
+    }
+    const crossFitted = halves.map((indexes) =>
+      ratioCalibrator(candidate, origins, indexes, series, horizon),
+    );
+    const served = new AccuracyAccumulator();
+    const issued = new AccuracyAccumulator();
+    for (const index of scored) {
+      const origin = origins[index]!;
+      const steps = Math.min(horizon, length - origin);
+      const scale = scales[index]!;
+      if (steps <= 0 || !(scale > 0)) continue;
+      const calibrator = crossFitted[index < half ? 0 : 1]!;
+      const actuals = series.values.subarray(origin, origin + steps);
+      const quantiles = candidate.external
+        ? conformalPaths(candidate.paths[index]!, calibrator, options.interval, steps)
+        : quantilePaths(candidate.paths[index]!, producingAt[index]!, calibrator, options.interval, steps);
+      served.addOrigin(actuals, quantiles.p50, quantiles.lower, quantiles.upper, scale);
+      if (candidate.external) {
+        const band = candidate.issued![index]!;
+        issued.addOrigin(actuals, band.p50, band.p10, band.p90, scale);
+      }
+    }
+    return { eligible: true, served: served.result(), issued: candidate.external ? issued.result() : null };
+  };
 
   const forecasts = options.horizons.map((horizon): HorizonForecast => {
-    const candidates = scoreCandidates(rolled, origins, rates, horizon, scale);
+    const evaluations = rolled.map((candidate) => evaluate(candidate, horizon));
     let chosen = -1;
-    candidates.forEach((candidate, index) => {
-      if (Number.isFinite(candidate.score) && (chosen < 0 || candidate.score < candidates[chosen]!.score)) {
-        chosen = index;
-      }
+    evaluations.forEach((evaluation, index) => {
+      if (!evaluation.eligible || !Number.isFinite(evaluation.served.mase)) return;
+      if (chosen < 0 || evaluation.served.mase < evaluations[chosen]!.served.mase) chosen = index;
     });
-    const model = chosen >= 0 ? rolled[chosen]!.name : 'naive';
-    const paths =
-      chosen >= 0 ? rolled[chosen]!.paths : naiveModel.rolling(rates, origins, maxHorizon, context);
-    const calibrator = calibrate(paths, origins, series, horizon);
-    const rateForecast = finalForecast(model).slice(0, horizon);
+    const forced = rolled.findIndex(
+      (candidate) => candidate.external && candidate.name === options.forceExternal && candidate.final,
+    );
+    if (forced >= 0) chosen = forced;
+    const winner: Rolled =
+      chosen >= 0 ? rolled[chosen]! : { name: 'naive', external: false, paths: singlePaths.get('naive')! };
+    const calibrator = ratioCalibrator(winner, origins, everyOrigin, series, horizon);
     const producingProbability = producing.slice(0, horizon);
+    let rateForecast: Float64Array;
+    let quantiles: QuantilePaths;
+    let intervalCalibration: HorizonForecast['intervalCalibration'] = 'conformal';
+    if (winner.external) {
+      const issued = winner.final!;
+      rateForecast = issued.p50.slice(0, horizon);
+      if (evaluations[chosen]!.eligible) {
+        quantiles = conformalPaths(rateForecast, calibrator, options.interval, horizon);
+      } else {
+        intervalCalibration = 'as_issued';
+        quantiles = {
+          p10: issued.p10.slice(0, horizon),
+          p50: rateForecast.slice(),
+          p90: issued.p90.slice(0, horizon),
+          lower: issued.p10.slice(0, horizon),
+          upper: issued.p90.slice(0, horizon),
+        };
+      }
+    } else {
+      rateForecast = finalRate(winner.name).slice(0, horizon);
+      quantiles = quantilePaths(rateForecast, producingProbability, calibrator, options.interval, horizon);
+    }
+    const candidates: CandidateScore[] = rolled.map((candidate, index) => {
+      const evaluation = evaluations[index]!;
+      const finite = (value: number | undefined): number | null =>
+        evaluation.eligible && value !== undefined && Number.isFinite(value) ? value : null;
+      return {
+        model: candidate.name,
+        source: candidate.external ? 'external' : 'builtin',
+        score: finite(evaluation.served.mase),
+        coverage: finite(evaluation.served.coverage),
+        issuedCoverage: finite(evaluation.issued?.coverage),
+        origins: evaluation.served.origins,
+        eligible: evaluation.eligible,
+        ...(evaluation.note ? { note: evaluation.note } : {}),
+      };
+    });
+    const everyCandidate = options.everyCandidate
+      ? Object.fromEntries(
+          rolled
+            .filter((candidate, index) => !candidate.external && evaluations[index]!.eligible)
+            .map((candidate) => [
+              candidate.name,
+              quantilePaths(
+                finalRate(candidate.name).slice(0, horizon),
+                producingProbability,
+                ratioCalibrator(candidate, origins, everyOrigin, series, horizon),
+                options.interval,
+                horizon,
+              ),
+            ]),
+        )
+      : undefined;
     return {
       horizon,
-      model,
+      model: winner.name,
+      external: winner.external,
+      intervalCalibration,
       candidates,
+      selection: selectionSummary(
+        candidates,
+        winner.name,
+        horizon,
+        scored.map((index) => origins[index]!),
+        series.startDay,
+      ),
       rateForecast,
       producingProbability,
-      quantiles: quantilePaths(rateForecast, producingProbability, calibrator, options.interval, horizon),
-      inSample: options.inSampleBacktest
-        ? scoreInSample(paths, origins, series, calibrator, uptime, options.interval, horizon)
-        : null,
+      quantiles,
+      selectionBacktest: toBacktest(
+        chosen >= 0 ? evaluations[chosen]!.served : new AccuracyAccumulator().result(),
+        horizon,
+      ),
+      everyCandidate,
     };
   });
 
   return { weeklySeasonality: seasonality.detected, uptime, calibrationOrigins: origins.length, forecasts };
+}
+
+function toBacktest(metrics: AccuracyMetrics, horizon: number): SelectionBacktest {
+  return {
+    mase: metrics.mase,
+    smape: metrics.smape,
+    bias: metrics.bias,
+    coverage: metrics.coverage,
+    horizonDays: horizon,
+    origins: metrics.origins,
+  };
+}
+
+function selectionSummary(
+  candidates: readonly CandidateScore[],
+  chosen: string,
+  horizon: number,
+  scoredOrigins: readonly number[],
+  startDay: number,
+): SelectionSummary {
+  const winner = candidates.find((candidate) => candidate.model === chosen);
+  const naive = candidates.find((candidate) => candidate.model === 'naive');
+  const format = (value: number) => value.toFixed(3);
+  let reason: string;
+  if (chosen === 'naive') {
+    reason =
+      naive?.score != null
+        ? `no candidate beat naive out of sample (naive MASE ${format(naive.score)})`
+        : 'no candidate could be scored; naive is the fallback';
+  } else if (winner?.score != null && naive?.score != null) {
+    reason = `lowest out-of-sample MASE: ${format(winner.score)} against ${format(naive.score)} for naive`;
+  } else {
+    reason = winner?.score != null ? `lowest out-of-sample MASE: ${format(winner.score)}` : 'only candidate';
+  }
+  return {
+    chosen,
+    reason,
+    metric: 'mase_1_to_h',
+    horizonDays: horizon,
+    origins: scoredOrigins.length,
+    firstOrigin: scoredOrigins.length > 0 ? fromDayNumber(startDay + scoredOrigins[0]!) : null,
+    lastOrigin:
+      scoredOrigins.length > 0 ? fromDayNumber(startDay + scoredOrigins[scoredOrigins.length - 1]!) : null,
+  };
 }

@@ -9,7 +9,7 @@ import { validateHorizon, validateInterval, validateModels } from './validation.
 
 /** Advanced tuning shared by `forecastSeries` and `runBacktest` (defaults are the documented ones). */
 export interface ForecastTuning {
-  engine?: Partial<Omit<EngineOptions, 'horizons' | 'interval' | 'models' | 'inSampleBacktest'>>;
+  engine?: Partial<Omit<EngineOptions, 'horizons' | 'interval' | 'models' | 'everyCandidate'>>;
   preparation?: SeriesPreparationOptions;
 }
 
@@ -34,7 +34,8 @@ export function forecastSeries(
     horizons: [horizon],
     interval,
     models,
-    inSampleBacktest: true,
+    external: options.external,
+    forceExternal: options.forceExternal,
   });
   const result = engine.forecasts[0]!;
   const lastDay = series.startDay + series.length - 1;
@@ -63,7 +64,10 @@ export function forecastSeries(
     },
     points: forecastPoints,
     candidates: result.candidates,
-    backtest: result.inSample!,
+    selection: result.selection,
+    external: result.external,
+    intervalCalibration: result.intervalCalibration,
+    backtest: result.selectionBacktest,
   };
 }
 

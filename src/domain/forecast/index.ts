@@ -8,6 +8,7 @@ export type {
   BacktestOptions,
   BacktestProgress,
   BacktestReport,
+  FamilyScores,
   HorizonScores,
   MethodName,
   NamedSeries,
@@ -24,6 +25,7 @@ export {
 } from './backtest.js';
 export type { BaselineName } from './baselines.js';
 export { BASELINE_NAMES } from './baselines.js';
+export type { ExternalCandidate, QuantileTriple } from './engine.js';
 export type { ForecastInputErrorCode } from './errors.js';
 export { FORECAST_ERROR_STATUS, ForecastInputError } from './errors.js';
 export type { BatchForecastItem, ForecastTuning } from './forecast.js';
@@ -44,7 +46,8 @@ export type {
   ForecastOptions,
   ForecastPoint,
   ForecastResult,
-  InSampleBacktest,
   ModelName,
+  SelectionBacktest,
+  SelectionSummary,
 } from './types.js';
 export { HORIZON_RANGE, MODEL_NAMES } from './types.js';

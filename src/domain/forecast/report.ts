@@ -1,6 +1,5 @@
 import type { BacktestReport, HorizonScores, MethodName } from './backtest.js';
 import { METHOD_NAMES } from './backtest.js';
-import type { ModelName } from './types.js';
 
 /** Options of `formatBacktestTable`. */
 export interface FormatOptions {
@@ -60,7 +59,7 @@ function methodRow(horizonLabel: string, scores: HorizonScores, method: MethodNa
   ];
 }
 
-function modelsChosen(selected: Partial<Record<ModelName, number>>): string {
+function modelsChosen(selected: Partial<Record<string, number>>): string {
   return Object.entries(selected)
     .sort((left, right) => (right[1] ?? 0) - (left[1] ?? 0))
     .map(([model, count]) => `${model} ${count}`)
@@ -102,6 +101,44 @@ export function formatBacktestTable(report: BacktestReport, options: FormatOptio
     '',
     renderTable(header, rows, [0, 1]),
   ];
+  const familyRows: string[][] = [];
+  for (const scores of report.aggregate) {
+    for (const [index, [name, family]] of Object.entries(scores.families).entries()) {
+      if (!family) continue;
+      familyRows.push([
+        index === 0 ? String(scores.horizon) : '',
+        name,
+        number(family.atHorizon.mase),
+        number(family.ratioToNaive),
+        number(family.overWindow.mase),
+        number(family.windowRatioToNaive),
+        percent(family.atHorizon.coverage),
+        percent(family.overWindow.coverage),
+        String(family.atHorizon.origins),
+      ]);
+    }
+  }
+  if (familyRows.length > 0) {
+    parts.push(
+      '',
+      'Every built-in model forced at every origin it can forecast (×naive on the same origins):',
+      renderTable(
+        [
+          'h',
+          'model',
+          'MASE@h',
+          '×naive',
+          'MASE 1..h',
+          '×naive',
+          `${coverageLabel} @h %`,
+          `${coverageLabel} 1..h %`,
+          'origins',
+        ],
+        familyRows,
+        [0, 1],
+      ),
+    );
+  }
   if (options.perSeries ?? true) {
     const seriesRows: string[][] = [];
     for (const series of report.series) {

@@ -35,7 +35,10 @@ export interface PreparedSeries {
   shutInThreshold: number;
 }
 
-/** Checks dates and values, sorts by date and returns the dense calendar form. Throws `ForecastInputError`. */
+/**
+ * Checks dates and values, sorts by date and returns the dense calendar form, starting at the first
+ * producing day (earlier zero days are before first production, not shut-ins). Throws `ForecastInputError`.
+ */
 export function prepareSeries(
   points: readonly DailyPoint[],
   options: SeriesPreparationOptions = {},
@@ -82,6 +85,11 @@ export function prepareSeries(
   if (dated.length === 0) {
     throw new ForecastInputError('series_too_short', 'the series has no points', { length: 0 });
   }
+  const firstProducing = dated.findIndex((point) => point.value > 0 && point.hours !== 0);
+  if (firstProducing < 0) {
+    throw new ForecastInputError('series_too_short', 'the series has no producing day', { length: 0 });
+  }
+  dated.splice(0, firstProducing);
 
   const startDay = dated[0]!.day;
   const length = dated[dated.length - 1]!.day - startDay + 1;

@@ -1,3 +1,5 @@
+import type { ExternalCandidate } from './engine.js';
+
 /** One day of a production series. */
 export interface DailyPoint {
   /** Production day, `YYYY-MM-DD`. */
@@ -9,10 +11,10 @@ export interface DailyPoint {
 }
 
 /** Built-in rate models. */
-export type ModelName = 'naive' | 'seasonal_naive' | 'ets' | 'arps';
+export type ModelName = 'naive' | 'seasonal_naive' | 'ets' | 'arps' | 'combination';
 
-/** Every built-in model, in the order they are tried. */
-export const MODEL_NAMES: readonly ModelName[] = ['naive', 'seasonal_naive', 'ets', 'arps'];
+/** Every built-in model, in the order they are tried (naive first: it wins ties). */
+export const MODEL_NAMES: readonly ModelName[] = ['naive', 'seasonal_naive', 'ets', 'arps', 'combination'];
 
 /** Smallest and largest forecast horizon accepted, in days. */
 export const HORIZON_RANGE = { min: 1, max: 180 } as const;
@@ -25,6 +27,10 @@ export interface ForecastOptions {
   interval?: number;
   /** Candidate models; all built-in models when absent. */
   models?: readonly ModelName[];
+  /** Forecasts made elsewhere (warehouse rows) competing with the built-in models on the same origins. */
+  external?: readonly ExternalCandidate[];
+  /** Serve this external candidate whatever the scores (it is still scored and reported). */
+  forceExternal?: string;
 }
 
 /** One forecast day. `p10`/`p50`/`p90` are always those quantiles; `lower`/`upper` bound the requested interval. */
@@ -39,8 +45,13 @@ export interface ForecastPoint {
   producingProbability: number;
 }
 
-/** Accuracy of the selected model on the rolling origins inside the history (the calibration window). */
-export interface InSampleBacktest {
+/**
+ * Accuracy of the selected model on the selection origins inside the history: every forecast uses only the
+ * days before its origin, and its interval ratios come from the other half of the origins (cross-fitted).
+ * The choice among candidates was made on the same origins, so the winner's figure is slightly optimistic;
+ * `runBacktest` gives holdout numbers.
+ */
+export interface SelectionBacktest {
   /** Mean absolute scaled error of P50 over forecast days 1..horizonDays. */
   mase: number;
   /** Symmetric MAPE of P50, in percent (0–200). */
@@ -53,16 +64,42 @@ export interface InSampleBacktest {
   origins: number;
 }
 
-/** Selection score of one candidate model. */
+/** Out-of-sample score of one candidate on the selection origins. */
 export interface CandidateScore {
-  model: ModelName;
-  /** Mean absolute scaled error of the rate forecast on producing days of the calibration window. */
-  score: number;
+  /** A built-in model name, or the name of an external (warehouse) forecast. */
+  model: string;
+  source: 'builtin' | 'external';
+  /** MASE of the P50 volume over days 1..horizon, averaged over the origins; null when not scored. */
+  score: number | null;
+  /** Share of actual days inside the candidate's calibrated [lower, upper] on those origins. */
+  coverage: number | null;
+  /** External only: share of actual days inside the P10–P90 band as issued (before re-calibration). */
+  issuedCoverage: number | null;
+  /** Origins scored. */
+  origins: number;
+  /** False when the candidate could not forecast from every selection origin (it cannot be chosen). */
+  eligible: boolean;
+  /** Why an ineligible candidate was not scored. */
+  note?: string;
+}
+
+/** Why the forecast's model was chosen: every candidate scored out of sample on the same origins. */
+export interface SelectionSummary {
+  chosen: string;
+  reason: string;
+  /** `mase_1_to_h`: MASE of P50 over days 1..horizon after each origin, mean over origins. */
+  metric: 'mase_1_to_h';
+  horizonDays: number;
+  origins: number;
+  /** Dates of the first and last selection origin (the first forecast day of each). */
+  firstOrigin: string | null;
+  lastOrigin: string | null;
 }
 
 /** Result of `forecastSeries`. */
 export interface ForecastResult {
-  model: ModelName;
+  /** The chosen candidate (a built-in model name, or an external candidate's name). */
+  model: string;
   /** Last history date the forecast is conditioned on (the forecast starts the day after). */
   fittedAt: string;
   horizon: number;
@@ -73,5 +110,10 @@ export interface ForecastResult {
   shutIn: { current: boolean; currentRunDays: number; historicalFraction: number };
   points: ForecastPoint[];
   candidates: CandidateScore[];
-  backtest: InSampleBacktest;
+  selection: SelectionSummary;
+  /** Whether the chosen candidate is an external forecast. */
+  external: boolean;
+  /** `conformal`: interval from out-of-sample ratios per horizon band; `as_issued`: an external band kept as is. */
+  intervalCalibration: 'conformal' | 'as_issued';
+  backtest: SelectionBacktest;
 }

@@ -16,7 +16,7 @@ export interface UptimeModel {
 
 /** Options of `fitUptimeModel`. */
 export interface UptimeModelOptions {
-  /** Only spells that ended in (or overlap) the last `window` days count (default 1095). */
+  /** Only spells that ended in (or overlap) the last `window` days count (default 365: the recent uptime pattern). */
   window?: number;
   /**
    * Weight k, in spells, of the constant-hazard prior: hazard(age) = (endings + k·λ) / (atRisk + k), where
@@ -108,7 +108,7 @@ export function fitUptimeModel(
   end: number,
   options: UptimeModelOptions = {},
 ): UptimeModel {
-  const from = Math.max(0, end - (options.window ?? 1095));
+  const from = Math.max(0, end - (options.window ?? 365));
   const spells = spellsOf(status, from, end);
   const priorStrength = options.priorStrength ?? 2;
   const last = spells[spells.length - 1];

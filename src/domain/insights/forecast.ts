@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Warehouse } from '../../ports/warehouse.js';
-import { addDays, daysBetween, toEpochDay } from '../dates.js';
+import { addDays, toEpochDay } from '../dates.js';
 import { DomainError } from '../errors.js';
 import {
-  AccuracyAccumulator,
+  type CandidateScore,
   type DailyPoint,
+  type ExternalCandidate,
   type ForecastInputError,
-  type ForecastResult,
   forecastMany,
   HORIZON_RANGE,
+  type QuantileTriple,
 } from '../forecast/index.js';
 import type { Catalog } from './catalog.js';
 import { type CompiledQuery, compileProductionAggregate, type InsightFilters, whereClause } from './query.js';
@@ -33,8 +34,8 @@ export const INTERVAL_RANGE = { min: 0.5, max: 0.98 } as const;
 /** Days before `as_of` over which an asset must have produced to count as active in a scope. */
 const ACTIVE_WINDOW_DAYS = 90;
 
-/** Days of history over which warehouse forecasts are compared with actuals. */
-const WAREHOUSE_SCORE_DAYS = 365;
+/** Days before `as_of` whose warehouse rows are read to score them against the built-in models. */
+const WAREHOUSE_SCORE_DAYS = 365 + HORIZON_RANGE.max + 30;
 
 /** A request for one scope's forecast. */
 export interface ForecastQuery {
@@ -58,14 +59,12 @@ export interface ScopeForecastPoint {
 }
 
 /**
- * Accuracy of the forecast's model on the same series. `builtin_in_sample`: the selected built-in model
- * scored on rolling origins inside the last year of history (the same origins calibrate its intervals, so
- * it is a health indicator, not a holdout score). `warehouse_vs_actuals`: the warehouse rows of the model
- * version dated within the last year of history compared with the actuals of those days; the lead time of
- * those rows is unknown (they may have been generated after the day), so `horizon_days` is null.
+ * Out-of-sample accuracy of the chosen candidate on the selection origins (`selection_out_of_sample`):
+ * every forecast used only the days before its origin, the interval's ratios came from the other half of
+ * the origins. The choice was made on the same origins, so the figure is slightly optimistic.
  */
 export interface ForecastBacktest {
-  method: 'builtin_in_sample' | 'warehouse_vs_actuals';
+  method: 'selection_out_of_sample';
   mase: number | null;
   smape: number | null;
   bias: number | null;
@@ -73,6 +72,34 @@ export interface ForecastBacktest {
   horizon_days: number | null;
   origins: number | null;
   days: number | null;
+}
+
+/** One candidate of the model choice, scored like every other on the same origins. */
+export interface ForecastCandidate {
+  /** `naive`, `seasonal_naive`, `ets`, `arps`, `combination`, or `warehouse`. */
+  model: string;
+  source: ForecastSource;
+  /** MASE of the P50 volume over days 1..horizon, mean over the origins (lower is better); null when not scored. */
+  mase: number | null;
+  /** Share of actual days inside the candidate's calibrated interval on those origins. */
+  coverage: number | null;
+  /** Warehouse only: share of actual days inside P10–P90 as issued. */
+  issued_coverage: number | null;
+  origins: number;
+  eligible: boolean;
+  note: string | null;
+}
+
+/** Why the model was chosen. */
+export interface ForecastSelection {
+  chosen: string;
+  reason: string;
+  metric: 'mase_1_to_h';
+  horizon_days: number;
+  origins: number;
+  first_origin: string | null;
+  last_origin: string | null;
+  candidates: ForecastCandidate[];
 }
 
 /** The scope a forecast covers. */
@@ -95,8 +122,13 @@ export interface ScopeForecast {
   interval: number;
   unit: string;
   scope: ForecastScope;
+  /** Last day with data of this scope: the forecast starts the day after (earlier than the warehouse's for a series that ended). */
+  as_of: string;
   /** From the day after `as_of`, one per day. */
   points: ScopeForecastPoint[];
+  /** How lower/upper were obtained: `conformal` (out-of-sample ratios per horizon band) or `as_issued` (warehouse band not verifiable). */
+  interval_calibration: 'conformal' | 'as_issued';
+  selection: ForecastSelection;
   backtest: ForecastBacktest | null;
   /** Days with production data in the history read (at most {@link FORECAST_HISTORY_DAYS}). */
   history_days: number;
@@ -124,7 +156,8 @@ interface HistoryRow extends Record<string, unknown> {
   uptime_pct: number | null;
 }
 
-interface WarehouseForecastRow extends Record<string, unknown> {
+/** A row of {@link compileScopeForecast}. */
+export interface WarehouseForecastRow extends Record<string, unknown> {
   date: string;
   p10: number;
   p50: number;
@@ -163,8 +196,8 @@ export async function readScopeSeries(
 }
 
 /**
- * Compiles the per-date sums of P10/P50/P90 of one FORECAST_DAILY model version over the filtered assets,
- * with the number of assets that have a complete row that date and the latest `generated_at`.
+ * Compiles the per-date, per-`generated_at` sums of P10/P50/P90 of one FORECAST_DAILY model version over
+ * the filtered assets, with the number of assets that have a complete row in that vintage and date.
  */
 export function compileScopeForecast(
   model: SemanticModel,
@@ -175,15 +208,85 @@ export function compileScopeForecast(
   const alias = forecast.alias;
   const where = whereClause(filters, alias);
   const sql = [
-    `SELECT ${alias}.date AS date, SUM(${alias}.p10) AS p10, SUM(${alias}.p50) AS p50, SUM(${alias}.p90) AS p90,`,
-    `COUNT(DISTINCT ${alias}.asset_id) AS assets, MAX(${alias}.generated_at) AS generated_at`,
+    `SELECT ${alias}.date AS date, ${alias}.generated_at AS generated_at,`,
+    `SUM(${alias}.p10) AS p10, SUM(${alias}.p50) AS p50, SUM(${alias}.p90) AS p90,`,
+    `COUNT(DISTINCT ${alias}.asset_id) AS assets`,
     `FROM ${forecast.table} ${alias}`,
     `JOIN ${assets.table} ${assets.alias} ON a.asset_id = ${alias}.asset_id`,
     `WHERE ${where.sql} AND ${alias}.model_version = ?`,
     `AND ${alias}.p10 IS NOT NULL AND ${alias}.p50 IS NOT NULL AND ${alias}.p90 IS NOT NULL`,
-    `GROUP BY ${alias}.date ORDER BY ${alias}.date`,
+    `GROUP BY ${alias}.date, ${alias}.generated_at ORDER BY ${alias}.date, ${alias}.generated_at`,
   ].join(' ');
   return { sql, params: [...where.params, modelVersion] };
+}
+
+/** One vintage of a date: the sums over the active assets and the day it was generated. */
+interface Vintage {
+  generatedDay: number;
+  generatedAt: string;
+  p10: number;
+  p50: number;
+  p90: number;
+}
+
+/**
+ * The warehouse forecast as a candidate of the model choice: for an origin, each day takes the latest
+ * vintage generated before the origin's day (a row generated on or after the day it forecasts is a
+ * hindcast and never counts). Only vintages with a row for every active asset are used.
+ */
+export function warehouseCandidate(
+  rows: readonly WarehouseForecastRow[],
+  activeAssets: number,
+  startDay: number,
+): ExternalCandidate & { generatedAtFor(origin: number, steps: number): string } {
+  const byDay = new Map<number, Vintage[]>();
+  for (const row of rows) {
+    if (Number(row.assets) !== activeAssets || row.generated_at === null) continue;
+    const generatedAt = String(row.generated_at);
+    const generatedDay = toEpochDay(generatedAt.slice(0, 10));
+    const [p10, p50, p90] = [Number(row.p10), Number(row.p50), Number(row.p90)].sort((x, y) => x - y) as [
+      number,
+      number,
+      number,
+    ];
+    const day = toEpochDay(String(row.date).slice(0, 10));
+    const list = byDay.get(day) ?? [];
+    list.push({ generatedDay, generatedAt, p10, p50, p90 });
+    byDay.set(day, list);
+  }
+  for (const list of byDay.values()) list.sort((x, y) => x.generatedAt.localeCompare(y.generatedAt));
+  const vintageFor = (day: number, originDay: number): Vintage | undefined =>
+    byDay
+      .get(day)
+      ?.filter((vintage) => vintage.generatedDay < originDay)
+      .at(-1);
+  return {
+    name: 'warehouse',
+    pathAt(origin: number, steps: number): QuantileTriple | null {
+      const originDay = startDay + origin;
+      const triple = {
+        p10: new Float64Array(steps),
+        p50: new Float64Array(steps),
+        p90: new Float64Array(steps),
+      };
+      for (let step = 0; step < steps; step++) {
+        const vintage = vintageFor(originDay + step, originDay);
+        if (!vintage) return null;
+        triple.p10[step] = vintage.p10;
+        triple.p50[step] = vintage.p50;
+        triple.p90[step] = vintage.p90;
+      }
+      return triple;
+    },
+    generatedAtFor(origin: number, steps: number): string {
+      let latest = '';
+      for (let step = 0; step < steps; step++) {
+        const vintage = vintageFor(startDay + origin + step, startDay + origin);
+        if (vintage && vintage.generatedAt > latest) latest = vintage.generatedAt;
+      }
+      return latest;
+    },
+  };
 }
 
 /**
@@ -212,48 +315,28 @@ const roundVolume = (value: number): number => Math.round(value * 1000) / 1000;
 
 const nullIfNaN = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-/**
- * Shut-in state of a history by the forecasting domain's rule: a day is shut in when its volume is at most
- * 1 % of the median producing volume or its hours on stream are 0.
- */
-function shutInSummary(points: readonly DailyPoint[]): ScopeForecast['shut_in'] {
-  const positive = points
-    .map((point) => point.value)
-    .filter((value) => value > 0)
-    .sort((left, right) => left - right);
-  const threshold = 0.01 * (positive[Math.floor(positive.length / 2)] ?? 0);
-  const shutIn = points.map((point) => point.value <= threshold || point.uptimeHours === 0);
-  let run = 0;
-  while (run < shutIn.length && shutIn[shutIn.length - 1 - run]) run++;
+function toCandidate(candidate: CandidateScore): ForecastCandidate {
   return {
-    current: run > 0,
-    current_run_days: run,
-    historical_fraction: shutIn.length > 0 ? shutIn.filter(Boolean).length / shutIn.length : 0,
+    model: candidate.model,
+    source: candidate.source === 'external' ? 'warehouse' : 'builtin',
+    mase: candidate.score,
+    coverage: candidate.coverage,
+    issued_coverage: candidate.issuedCoverage,
+    origins: candidate.origins,
+    eligible: candidate.eligible,
+    note: candidate.note ?? null,
   };
 }
 
-/** Mean absolute change between consecutive calendar days that both have data: the MASE scale. */
-function naiveScaleOf(points: readonly DailyPoint[]): number {
-  let sum = 0;
-  let count = 0;
-  for (let index = 1; index < points.length; index++) {
-    const previous = points[index - 1]!;
-    const current = points[index]!;
-    if (toEpochDay(current.date) - toEpochDay(previous.date) !== 1) continue;
-    sum += Math.abs(current.value - previous.value);
-    count++;
-  }
-  return count > 0 ? sum / count : Number.NaN;
-}
-
 /**
- * Forecasts of one site or one asset and product, for `GET /insights/forecast`. Source order: the
- * FORECAST_DAILY rows of the configured model version (`insights.forecastVersion()`) when every active
- * asset of the scope has a row on every day of the horizon, summed over assets (P10 and P90 are summed too,
- * which assumes the wells move together: the band is on the wide side); otherwise the built-in models
- * fitted on the scope's summed series (see {@link readScopeSeries}). Results are cached per data version,
- * model version, scope, product, horizon, interval and source; concurrent identical requests share one
- * computation. A built-in fit runs through `forecastMany`, which yields to the event loop after the fit.
+ * Forecasts of one site or one asset and product, for `GET /insights/forecast`, from the day after the
+ * scope's own last day with data. Candidates: the built-in models fitted on the scope's summed series (see
+ * {@link readScopeSeries}) and, unless `source=builtin`, the FORECAST_DAILY rows of the configured model
+ * version summed over the active assets ({@link warehouseCandidate}); all are scored out of sample on the
+ * same origins and the lowest MASE wins (`source=warehouse` serves the warehouse rows whatever their
+ * score). Results are cached per data version, model version, scope, product, horizon, interval and
+ * source; concurrent identical requests share one computation. A fit runs through `forecastMany`, which
+ * yields to the event loop after the fit.
  */
 export class ForecastService {
   private readonly cache = new Map<string, CacheEntry>();
@@ -299,8 +382,7 @@ export class ForecastService {
   /**
    * The forecast of the filters' scope for `horizon` days after `as_of`. Throws `DomainError`:
    * `invalid_parameter` (horizon, interval, scope, interval ≠ 0.8 with `source=warehouse`) and
-   * `unprocessable` (no warehouse rows for `source=warehouse`, series too short or ending too long before
-   * `as_of`).
+   * `unprocessable` (no warehouse rows for `source=warehouse`, series without rows or too short).
    */
   async forecast(query: ForecastQuery): Promise<Cached<ScopeForecast>> {
     const { horizon, interval } = query;
@@ -387,64 +469,42 @@ export class ForecastService {
     scope: ForecastScope,
     request: { horizon: number; interval: number; source: ForecastSourceChoice; modelVersion: string | null },
   ): Promise<ScopeForecast> {
-    const asOf = catalog.asOf as string;
     const model = this.insights.model;
-    const firstDate = catalog.firstDate ?? asOf;
-    const historyFrom =
-      daysBetween(firstDate, asOf) > FORECAST_HISTORY_DAYS
-        ? addDays(asOf, 1 - FORECAST_HISTORY_DAYS)
-        : firstDate;
+    const subject = `${scope.site_id ? `site ${scope.site_id}` : `asset ${scope.asset_id}`} (${scope.product_id})`;
+    const unit = catalog.products.find((product) => product.id === scope.product_id)?.unit ?? '';
     const scoped: InsightFilters = {
-      from: historyFrom,
-      to: asOf,
+      from: catalog.firstDate ?? (catalog.asOf as string),
+      to: catalog.asOf as string,
       sites: scope.site_id ? [scope.site_id] : undefined,
       assets: scope.asset_id ? [scope.asset_id] : undefined,
       products: [scope.product_id],
       allowedSites: filters.allowedSites,
     };
-    const subject = `${scope.site_id ? `site ${scope.site_id}` : `asset ${scope.asset_id}`} (${scope.product_id})`;
-    const unit = catalog.products.find((product) => product.id === scope.product_id)?.unit ?? '';
-    const useWarehouse =
-      request.modelVersion !== null &&
-      (request.source === 'warehouse' ||
-        (request.source === 'auto' && request.interval === WAREHOUSE_INTERVAL));
-
-    const [history, warehouseForecast] = await Promise.all([
-      readScopeSeries(this.warehouse, model, scoped),
-      useWarehouse
-        ? this.readWarehouseForecast(scoped, asOf, request.horizon, request.modelVersion as string)
-        : Promise.resolve(null),
-    ]);
-    const common = {
-      horizon: request.horizon,
-      unit,
-      scope,
-      history_days: history.points.length,
-    };
-    const notes: string[] = [];
-    if (warehouseForecast?.covered) {
-      const backtest = await this.scoreWarehouse(
-        scoped,
-        asOf,
-        history.points,
-        warehouseForecast,
-        request.modelVersion as string,
+    const full = await readScopeSeries(this.warehouse, model, scoped);
+    if (full.points.length === 0) {
+      throw new DomainError(
+        'unprocessable',
+        `Cannot forecast ${subject}: it has no ${scope.product_id} rows in the warehouse (data from ${scoped.from} to ${scoped.to}).`,
+        { reason: 'series_too_short' },
       );
-      return {
-        ...common,
-        source: 'warehouse',
-        model: 'warehouse',
-        model_version: request.modelVersion,
-        fitted_at: warehouseForecast.generatedAt,
-        interval: WAREHOUSE_INTERVAL,
-        points: warehouseForecast.points,
-        backtest: backtest.value,
-        shut_in: shutInSummary(history.points),
-        notes,
-        query_ids: [history.queryId, ...warehouseForecast.queryIds, backtest.queryId],
-      };
     }
-    if (request.source === 'warehouse') {
+    const asOf = full.points[full.points.length - 1]!.date;
+    const historyFrom = addDays(asOf, 1 - FORECAST_HISTORY_DAYS);
+    const points = full.points.filter((point) => point.date >= historyFrom);
+    const notes: string[] = [];
+    if (asOf < (catalog.asOf as string)) {
+      notes.push(
+        `The data of ${subject} ends on ${asOf}, before the warehouse's last day ${catalog.asOf}; the forecast starts on ${addDays(asOf, 1)}.`,
+      );
+    }
+    const warehouse =
+      request.modelVersion !== null && request.source !== 'builtin'
+        ? await this.readWarehouseForecast({ ...scoped, to: asOf }, asOf, points, request.modelVersion)
+        : null;
+    if (
+      request.source === 'warehouse' &&
+      !warehouse?.candidate.pathAt(toEpochDay(asOf) + 1 - toEpochDay(points[0]!.date), request.horizon)
+    ) {
       throw new DomainError(
         'unprocessable',
         request.modelVersion === null
@@ -453,76 +513,49 @@ export class ForecastService {
         { param: 'source' },
       );
     }
-    if (request.source === 'auto') {
-      notes.push(
-        request.modelVersion === null
-          ? 'No warehouse forecast is loaded; built-in model used.'
-          : request.interval !== WAREHOUSE_INTERVAL
-            ? `Warehouse forecasts carry P10/P90 only; built-in model used for interval ${request.interval}.`
-            : `The warehouse forecast ${request.modelVersion} does not cover the ${request.horizon} days after ${asOf}; built-in model used.`,
-      );
-    }
-    const builtin = await this.fitBuiltin(history.points, asOf, request, subject);
-    return {
-      ...common,
-      source: 'builtin',
-      model: builtin.result.model,
-      model_version: null,
-      fitted_at: builtin.result.fittedAt,
-      interval: request.interval,
-      points: builtin.points,
-      backtest: {
-        method: 'builtin_in_sample',
-        mase: nullIfNaN(builtin.result.backtest.mase),
-        smape: nullIfNaN(builtin.result.backtest.smape),
-        bias: nullIfNaN(builtin.result.backtest.bias),
-        coverage: nullIfNaN(builtin.result.backtest.coverage),
-        horizon_days: builtin.result.backtest.horizonDays,
-        origins: builtin.result.backtest.origins,
-        days: null,
-      },
-      shut_in: {
-        current: builtin.result.shutIn.current,
-        current_run_days: builtin.result.shutIn.currentRunDays,
-        historical_fraction: builtin.result.shutIn.historicalFraction,
-      },
-      notes: [...notes, ...builtin.notes],
-      query_ids: [history.queryId],
-    };
-  }
-
-  /**
-   * Fits the built-in models. A series that ends before `as_of` is forecast over the gap as well, and the
-   * gap is dropped, so the points always start the day after `as_of`.
-   */
-  private async fitBuiltin(
-    points: readonly DailyPoint[],
-    asOf: string,
-    request: { horizon: number; interval: number },
-    subject: string,
-  ): Promise<{ result: ForecastResult; points: ScopeForecastPoint[]; notes: string[] }> {
-    if (points.length === 0) {
-      throw new DomainError('unprocessable', `Cannot forecast ${subject}: it has no production data.`, {
-        reason: 'series_too_short',
-      });
-    }
-    const lastDate = points[points.length - 1]!.date;
-    const gap = daysBetween(lastDate, asOf) - 1;
-    if (request.horizon + gap > HORIZON_RANGE.max) {
-      throw new DomainError(
-        'unprocessable',
-        `Cannot forecast ${subject}: its data ends on ${lastDate}, ${gap} days before ${asOf}; a forecast reaches at most ${HORIZON_RANGE.max} days past the last data.`,
-        { reason: 'series_stale', last_date: lastDate },
-      );
+    if (request.source === 'auto' && request.modelVersion === null) {
+      notes.push('No warehouse forecast is loaded; only the built-in models compete.');
     }
     const [item] = await forecastMany([{ id: subject, points }], {
-      horizon: request.horizon + gap,
+      horizon: request.horizon,
       interval: request.interval,
+      external: warehouse ? [warehouse.candidate] : undefined,
+      forceExternal: request.source === 'warehouse' ? 'warehouse' : undefined,
     });
     if (!item?.result) throw toDomainError(item?.error as ForecastInputError, subject);
+    const result = item.result;
+    const fromWarehouse = result.external;
+    if (fromWarehouse && result.intervalCalibration === 'as_issued') {
+      notes.push(
+        `The warehouse forecast ${request.modelVersion} cannot be scored out of sample (too few rows generated before the days they forecast), so its P10–P90 band is served as issued and unverified.`,
+      );
+    }
+    const warehouseScore = result.candidates.find((candidate) => candidate.source === 'external');
+    if (
+      warehouseScore?.issuedCoverage != null &&
+      result.intervalCalibration === 'conformal' &&
+      fromWarehouse
+    ) {
+      notes.push(
+        `The warehouse P10–P90 band as issued covered ${(warehouseScore.issuedCoverage * 100).toFixed(1)} % of actual days out of sample; lower/upper are re-calibrated (split-conformal) to the requested ${request.interval} interval.`,
+      );
+    }
+    const startDay = toEpochDay(points[0]!.date);
+    const length = toEpochDay(asOf) - startDay + 1;
     return {
-      result: item.result,
-      points: item.result.points.slice(gap).map((point) => ({
+      source: fromWarehouse ? 'warehouse' : 'builtin',
+      model: result.model,
+      model_version: fromWarehouse ? request.modelVersion : null,
+      fitted_at:
+        fromWarehouse && warehouse
+          ? warehouse.candidate.generatedAtFor(length, request.horizon)
+          : result.fittedAt,
+      horizon: request.horizon,
+      interval: request.interval,
+      unit,
+      scope,
+      as_of: asOf,
+      points: result.points.map((point) => ({
         date: point.date,
         p10: roundVolume(point.p10),
         p50: roundVolume(point.p50),
@@ -530,24 +563,48 @@ export class ForecastService {
         lower: roundVolume(point.lower),
         upper: roundVolume(point.upper),
       })),
-      notes:
-        gap > 0 ? [`The data of ${subject} ends on ${lastDate}; the forecast starts after ${asOf}.`] : [],
+      interval_calibration: result.intervalCalibration,
+      selection: {
+        chosen: result.selection.chosen,
+        reason: result.selection.reason,
+        metric: result.selection.metric,
+        horizon_days: result.selection.horizonDays,
+        origins: result.selection.origins,
+        first_origin: result.selection.firstOrigin,
+        last_origin: result.selection.lastOrigin,
+        candidates: result.candidates.map(toCandidate),
+      },
+      backtest: {
+        method: 'selection_out_of_sample',
+        mase: nullIfNaN(result.backtest.mase),
+        smape: nullIfNaN(result.backtest.smape),
+        bias: nullIfNaN(result.backtest.bias),
+        coverage: nullIfNaN(result.backtest.coverage),
+        horizon_days: result.backtest.horizonDays,
+        origins: result.backtest.origins,
+        days: null,
+      },
+      history_days: points.length,
+      shut_in: {
+        current: result.shutIn.current,
+        current_run_days: result.shutIn.currentRunDays,
+        historical_fraction: result.shutIn.historicalFraction,
+      },
+      notes,
+      query_ids: [full.queryId, ...(warehouse?.queryIds ?? [])],
     };
   }
 
-  /** Active assets of the scope (production in the last 90 days), and whether their rows cover the horizon. */
+  /**
+   * Reads the rows of the model version for the scope's active assets (production in the 90 days before
+   * `as_of`) from a year and a half before `as_of` to 180 days after, every vintage kept.
+   */
   private async readWarehouseForecast(
     scoped: InsightFilters,
     asOf: string,
-    horizon: number,
+    points: readonly DailyPoint[],
     modelVersion: string,
-  ): Promise<{
-    covered: boolean;
-    activeAssets: string[];
-    points: ScopeForecastPoint[];
-    generatedAt: string;
-    queryIds: string[];
-  }> {
+  ): Promise<{ candidate: ReturnType<typeof warehouseCandidate>; queryIds: string[] } | null> {
     const activeQuery = compileProductionAggregate(this.insights.model, ['actual_volume'], ['asset'], {
       ...scoped,
       from: addDays(asOf, 1 - ACTIVE_WINDOW_DAYS),
@@ -557,79 +614,21 @@ export class ForecastService {
       activeQuery.params,
     );
     const activeAssets = active.rows.filter((row) => row.actual_volume !== null).map((row) => row.asset);
-    const empty = { covered: false, activeAssets, points: [], generatedAt: '', queryIds: [active.queryId] };
-    if (activeAssets.length === 0) return empty;
-    const query = compileScopeForecast(
-      this.insights.model,
-      { ...scoped, from: addDays(asOf, 1), to: addDays(asOf, horizon), assets: activeAssets },
-      modelVersion,
-    );
-    const result = await this.warehouse.query<WarehouseForecastRow>(query.sql, query.params);
-    const complete = result.rows.filter((row) => Number(row.assets) === activeAssets.length);
-    const queryIds = [active.queryId, result.queryId];
-    if (complete.length !== horizon) return { ...empty, queryIds };
-    return {
-      covered: true,
-      activeAssets,
-      points: complete.map((row) => {
-        const [p10, p50, p90] = [row.p10, row.p50, row.p90]
-          .map(roundVolume)
-          .sort((left, right) => left - right) as [number, number, number];
-        return { date: row.date, p10, p50, p90, lower: p10, upper: p90 };
-      }),
-      generatedAt: complete.reduce(
-        (latest, row) => (row.generated_at && row.generated_at > latest ? row.generated_at : latest),
-        '',
-      ),
-      queryIds,
-    };
-  }
-
-  /** Compares the warehouse rows dated within the last year of history with the actuals of those days. */
-  private async scoreWarehouse(
-    scoped: InsightFilters,
-    asOf: string,
-    history: readonly DailyPoint[],
-    forecast: { activeAssets: string[] },
-    modelVersion: string,
-  ): Promise<{ value: ForecastBacktest | null; queryId: string }> {
-    const from = addDays(asOf, 1 - WAREHOUSE_SCORE_DAYS);
+    if (activeAssets.length === 0) return null;
     const query = compileScopeForecast(
       this.insights.model,
       {
         ...scoped,
-        from: [from, scoped.from].sort().at(-1) as string,
-        to: asOf,
-        assets: forecast.activeAssets,
+        from: addDays(asOf, -WAREHOUSE_SCORE_DAYS),
+        to: addDays(asOf, HORIZON_RANGE.max),
+        assets: activeAssets,
       },
       modelVersion,
     );
     const result = await this.warehouse.query<WarehouseForecastRow>(query.sql, query.params);
-    const actualByDate = new Map(history.map((point) => [point.date, point.value]));
-    const scored = result.rows.filter(
-      (row) => Number(row.assets) === forecast.activeAssets.length && actualByDate.has(row.date),
-    );
-    const scale = naiveScaleOf(history);
-    if (scored.length === 0 || !(scale > 0)) return { value: null, queryId: result.queryId };
-    const accumulator = new AccuracyAccumulator();
-    accumulator.addOrigin(
-      scored.map((row) => actualByDate.get(row.date)!),
-      scored.map((row) => row.p50),
-      scored.map((row) => Math.min(row.p10, row.p90)),
-      scored.map((row) => Math.max(row.p10, row.p90)),
-      scale,
-    );
-    const metrics = accumulator.result();
-    const value: ForecastBacktest = {
-      method: 'warehouse_vs_actuals',
-      mase: nullIfNaN(metrics.mase),
-      smape: nullIfNaN(metrics.smape),
-      bias: nullIfNaN(metrics.bias),
-      coverage: nullIfNaN(metrics.coverage),
-      horizon_days: null,
-      origins: null,
-      days: metrics.days,
+    return {
+      candidate: warehouseCandidate(result.rows, activeAssets.length, toEpochDay(points[0]!.date)),
+      queryIds: [active.queryId, result.queryId],
     };
-    return { value, queryId: result.queryId };
   }
 }

@@ -21,7 +21,9 @@ const ForecastResponseSchema = z
   .object({
     data: z.object({
       source: z.enum(['warehouse', 'builtin']),
-      model: z.string().openapi({ description: '`naive`, `seasonal_naive`, `ets`, `arps` or `warehouse`.' }),
+      model: z.string().openapi({
+        description: '`naive`, `seasonal_naive`, `ets`, `arps`, `combination` or `warehouse`.',
+      }),
       model_version: z.string().nullable().openapi({ description: 'FORECAST_DAILY model version.' }),
       fitted_at: z.string().openapi({
         description: 'Built-in: last history date of the fit. Warehouse: latest generated_at of the rows.',
@@ -34,10 +36,44 @@ const ForecastResponseSchema = z
         asset_id: z.string().optional(),
         product_id: z.string(),
       }),
+      as_of: z.string().openapi({
+        description:
+          'Last day with data of this scope; the points start the day after. Earlier than meta.as_of for a series that ended (e.g. a well shut in for good).',
+      }),
       points: z.array(ForecastPointSchema),
+      interval_calibration: z.enum(['conformal', 'as_issued']).openapi({
+        description:
+          'conformal: lower/upper from out-of-sample ratios actual/forecast per horizon band (split-conformal). as_issued: a warehouse band served unchanged because it could not be scored out of sample.',
+      }),
+      selection: z
+        .object({
+          chosen: z.string(),
+          reason: z.string(),
+          metric: z.enum(['mase_1_to_h']),
+          horizon_days: z.number().int(),
+          origins: z.number().int(),
+          first_origin: z.string().nullable(),
+          last_origin: z.string().nullable(),
+          candidates: z.array(
+            z.object({
+              model: z.string(),
+              source: z.enum(['warehouse', 'builtin']),
+              mase: nullableNumber,
+              coverage: nullableNumber,
+              issued_coverage: nullableNumber,
+              origins: z.number().int(),
+              eligible: z.boolean(),
+              note: z.string().nullable(),
+            }),
+          ),
+        })
+        .openapi({
+          description:
+            'Why the model was chosen: every candidate (built-in models, their combination, the warehouse forecast) forecast from the same origins using only the days before each, scored by MASE of P50 over days 1..horizon; the lowest wins, naive wins ties. Warehouse rows count only when generated before the day they forecast.',
+        }),
       backtest: z
         .object({
-          method: z.enum(['builtin_in_sample', 'warehouse_vs_actuals']),
+          method: z.enum(['selection_out_of_sample']),
           mase: nullableNumber,
           smape: nullableNumber,
           bias: nullableNumber,
@@ -49,7 +85,7 @@ const ForecastResponseSchema = z
         .nullable()
         .openapi({
           description:
-            'builtin_in_sample: the selected model on rolling origins within the last year of history (a health indicator: the same origins calibrate the intervals). warehouse_vs_actuals: the warehouse rows dated within the last year compared with actuals (lead time unknown).',
+            'The chosen candidate on the selection origins, out of sample (slightly optimistic: the choice was made on the same origins).',
         }),
       history_days: z.number().int(),
       shut_in: z.object({
@@ -71,7 +107,7 @@ const route = createRoute({
   tags: ['insights'],
   summary: 'P10/P50/P90 forecast of one site or asset',
   description:
-    'Daily forecast of one site or one asset and one product for `horizon` days after the last date with data. Source `auto` uses the warehouse FORECAST_DAILY rows of the configured model version when they cover every active asset on every day of the horizon (summed over assets; interval 0.8 only), and the built-in models fitted on the summed daily series otherwise. `format=csv` returns the points.',
+    'Daily forecast of one site or one asset and one product for `horizon` days after the last date with data of that scope (`data.as_of`). Source `auto` lets the built-in models, their combination and the warehouse FORECAST_DAILY rows of the configured model version (summed over the active assets) compete on the same rolling origins, out of sample; `selection` says which won and why. `builtin` leaves the warehouse out; `warehouse` serves its rows (interval 0.8), re-calibrated when they can be scored. `format=csv` returns the points.',
   security: keySecurity,
   request: {
     query: z.object({

@@ -5,6 +5,8 @@ import { seedDemoData } from '../../../src/domain/demo/seed.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import { MODEL_NAMES } from '../../../src/domain/forecast/index.js';
 import { ForecastService, type ScopeForecast } from '../../../src/domain/insights/forecast.js';
+import { loadSemanticModel } from '../../../src/domain/insights/semantic.js';
+import { InsightsService } from '../../../src/domain/insights/service.js';
 import type { AppEnv } from '../../../src/http/context.js';
 import { handleError, validationProblem } from '../../../src/http/errors.js';
 import { problemResponse } from '../../../src/http/problem.js';
@@ -19,6 +21,20 @@ const TINY_ASSET = 'WELL-Z01';
 interface ForecastBody {
   data: Omit<ScopeForecast, 'query_ids'>;
   meta: { as_of: string; cache_hit: boolean; query_ids: string[] };
+}
+
+interface VintageRow {
+  date: string;
+  asset: string;
+  p10: number;
+  p50: number;
+  p90: number;
+  generated: string;
+}
+
+/** The generation day of the newest vintage. */
+function lastVintage(rows: readonly VintageRow[]): string {
+  return rows.reduce((latest, row) => (row.generated > latest ? row.generated : latest), '').slice(0, 10);
 }
 
 interface ProblemBody {
@@ -115,20 +131,46 @@ describe('forecasts on the demo data', () => {
   const siteFilters = (site: string) => forecasts.resolveScope({ site: [site] }, null);
 
   describe('ForecastService', () => {
-    it('uses the warehouse rows of the demo version when they cover the horizon, summed over the wells', async () => {
-      const result = await forecasts.forecast({
-        filters: await siteFilters('SITE-B'),
-        horizon: 30,
-        interval: 0.8,
-      });
-      const forecast = result.value;
-      expect(forecast.source).toBe('warehouse');
-      expect(forecast.model_version).toBe('demo-v1');
-      expect(forecast.scope).toEqual({ site_id: 'SITE-B', product_id: 'oil' });
-      expect(forecast.unit).toBe('bbl');
+    it('leaves out the demo warehouse rows, all generated after the days they forecast, and says why', async () => {
+      const forecast = (
+        await forecasts.forecast({ filters: await siteFilters('SITE-B'), horizon: 30, interval: 0.8 })
+      ).value;
+      expect(forecast.source).toBe('builtin');
+      expect(forecast.as_of).toBe(END_DATE);
       expectDailyDatesAfter(forecast, END_DATE, 30);
       expectOrderedQuantiles(forecast);
+      const warehouse = forecast.selection.candidates.find((candidate) => candidate.source === 'warehouse');
+      expect(warehouse).toMatchObject({ model: 'warehouse', eligible: false, mase: null });
+      expect(warehouse?.note).toMatch(/generated after the day they forecast/);
+      const builtins = forecast.selection.candidates.filter((candidate) => candidate.source === 'builtin');
+      expect(builtins.map((candidate) => candidate.model)).toEqual([...MODEL_NAMES]);
+      const scored = builtins.filter((candidate) => candidate.eligible);
+      expect(scored.every((candidate) => candidate.origins === forecast.selection.origins)).toBe(true);
+      const best = Math.min(...scored.map((candidate) => candidate.mase ?? Number.POSITIVE_INFINITY));
+      expect(scored.find((candidate) => candidate.model === forecast.model)?.mase).toBe(best);
+      expect(forecast.selection).toMatchObject({
+        chosen: forecast.model,
+        metric: 'mase_1_to_h',
+        horizon_days: 30,
+      });
+      expect(forecast.selection.origins).toBeGreaterThan(100);
+      expect(forecast.selection.last_origin! <= END_DATE).toBe(true);
+      expect(forecast.selection.reason).toMatch(/MASE/);
+    });
 
+    it('serves the demo warehouse rows when asked, with the band as issued and flagged', async () => {
+      const forecast = (
+        await forecasts.forecast({
+          filters: await siteFilters('SITE-B'),
+          horizon: 30,
+          interval: 0.8,
+          source: 'warehouse',
+        })
+      ).value;
+      expect(forecast.source).toBe('warehouse');
+      expect(forecast.model_version).toBe('demo-v1');
+      expect(forecast.interval_calibration).toBe('as_issued');
+      expect(forecast.notes.join(' ')).toMatch(/cannot be scored out of sample/);
       const { rows } = await stores.warehouse.query<{ p10: number; p50: number; p90: number }>(
         `SELECT SUM(f.p10) AS p10, SUM(f.p50) AS p50, SUM(f.p90) AS p90 FROM analytics.forecast_daily f
            JOIN analytics.assets a ON a.asset_id = f.asset_id
@@ -137,13 +179,10 @@ describe('forecasts on the demo data', () => {
       );
       expect(forecast.points[0]?.p50).toBeCloseTo(rows[0]?.p50 ?? Number.NaN, 6);
       expect(forecast.points[0]?.p10).toBeCloseTo(rows[0]?.p10 ?? Number.NaN, 6);
-      expect(forecast.backtest?.method).toBe('warehouse_vs_actuals');
-      expect(forecast.backtest?.days).toBeGreaterThan(300);
-      expect(forecast.backtest?.mase).toBeGreaterThan(0);
       expect(forecast.history_days).toBeGreaterThan(700);
     });
 
-    it('fits the built-in models when asked, with the in-sample backtest of the selected model', async () => {
+    it('fits the built-in models when asked, scored out of sample', async () => {
       const result = await forecasts.forecast({
         filters: await forecasts.resolveScope({ asset: ['WELL-A01'] }, null),
         horizon: 30,
@@ -155,22 +194,25 @@ describe('forecasts on the demo data', () => {
       expect(MODEL_NAMES).toContain(forecast.model);
       expect(forecast.model_version).toBeNull();
       expect(forecast.fitted_at).toBe(END_DATE);
+      expect(forecast.selection.candidates.some((candidate) => candidate.source === 'warehouse')).toBe(false);
       expectDailyDatesAfter(forecast, END_DATE, 30);
       expectOrderedQuantiles(forecast);
-      expect(forecast.backtest?.method).toBe('builtin_in_sample');
+      expect(forecast.interval_calibration).toBe('conformal');
+      expect(forecast.backtest?.method).toBe('selection_out_of_sample');
       for (const metric of ['mase', 'smape', 'bias', 'coverage'] as const) {
         expect(Number.isFinite(forecast.backtest?.[metric])).toBe(true);
       }
       expect(forecast.backtest?.horizon_days).toBe(30);
-      expect(forecast.backtest?.origins).toBeGreaterThan(0);
+      expect(forecast.backtest?.origins).toBe(forecast.selection.origins);
     });
 
-    it('falls back to the built-in models beyond the 90 days the warehouse covers', async () => {
+    it('uses the built-in models beyond the 90 days the warehouse covers', async () => {
       const forecast = (
         await forecasts.forecast({ filters: await siteFilters('SITE-A'), horizon: 120, interval: 0.8 })
       ).value;
       expect(forecast.source).toBe('builtin');
-      expect(forecast.notes.join(' ')).toMatch(/does not cover the 120 days/);
+      const warehouse = forecast.selection.candidates.find((candidate) => candidate.source === 'warehouse');
+      expect(warehouse?.note).toMatch(/no complete rows for the days to forecast/);
       expectDailyDatesAfter(forecast, END_DATE, 120);
       expectOrderedQuantiles(forecast);
     });
@@ -236,11 +278,13 @@ describe('forecasts on the demo data', () => {
       return { status: response.status, body: (await response.json()) as ProblemBody };
     };
 
-    it('answers a site forecast from the warehouse with meta, ETag and 304', async () => {
+    it('answers a site forecast with its selection, meta, ETag and 304', async () => {
       const response = await get('site=SITE-A&horizon=7');
       expect(response.status, await response.clone().text()).toBe(200);
       const body = (await response.json()) as ForecastBody;
-      expect(body.data.source).toBe('warehouse');
+      expect(body.data.source).toBe('builtin');
+      expect(body.data.as_of).toBe(END_DATE);
+      expect(body.data.selection.chosen).toBe(body.data.model);
       expect(body.data.horizon).toBe(7);
       expectDailyDatesAfter(body.data, END_DATE, 7);
       expectOrderedQuantiles(body.data);
@@ -318,5 +362,128 @@ describe('forecasts on the demo data', () => {
       const allowed = await get('site=SITE-B&horizon=3', { 'x-test-sites': 'SITE-B' });
       expect(allowed.status).toBe(200);
     });
+  });
+
+  describe('warehouse forecasts as candidates', () => {
+    const serviceFor = (version: string) =>
+      new ForecastService(
+        services.warehouse,
+        new InsightsService(services.warehouse, loadSemanticModel(), {
+          cacheTtlMs: 60_000,
+          forecastVersion: version,
+        }),
+        { cacheTtlMs: 60_000 },
+      );
+
+    it('chooses a warehouse forecast issued ahead of time when it beats the built-in models, and re-calibrates its band', async () => {
+      const actuals = await siteActuals('SITE-B', addDays(END_DATE, -470));
+      const rows: VintageRow[] = [];
+      for (
+        let generated = addDays(END_DATE, -434);
+        generated <= END_DATE;
+        generated = addDays(generated, 7)
+      ) {
+        for (let ahead = 1; ahead <= 60; ahead++) {
+          const date = addDays(generated, ahead);
+          for (const [asset, byDate] of actuals) {
+            const truth = byDate.get(date) ?? byDate.get(END_DATE)!;
+            const p50 = truth * (ahead % 2 === 0 ? 1.002 : 0.998);
+            rows.push({
+              date,
+              asset,
+              p10: 0.5 * p50,
+              p50,
+              p90: 1.5 * p50,
+              generated: `${generated} 06:00:00`,
+            });
+          }
+        }
+      }
+      await insertForecastRows('ahead-v2', rows);
+      const forecast = (
+        await serviceFor('ahead-v2').forecast({
+          filters: await siteFilters('SITE-B'),
+          horizon: 30,
+          interval: 0.8,
+        })
+      ).value;
+      expect(forecast.source).toBe('warehouse');
+      expect(forecast.model).toBe('warehouse');
+      expect(forecast.model_version).toBe('ahead-v2');
+      expect(forecast.selection.reason).toMatch(/lowest out-of-sample MASE/);
+      const warehouse = forecast.selection.candidates.find((candidate) => candidate.source === 'warehouse')!;
+      const naive = forecast.selection.candidates.find((candidate) => candidate.model === 'naive')!;
+      expect(warehouse.eligible).toBe(true);
+      expect(warehouse.origins).toBe(naive.origins);
+      expect(warehouse.mase!).toBeLessThan(naive.mase!);
+      expect(warehouse.issued_coverage!).toBeGreaterThan(0.95);
+      expect(forecast.interval_calibration).toBe('conformal');
+      expect(forecast.notes.join(' ')).toMatch(/re-calibrated \(split-conformal\)/);
+      const first = rows.filter(
+        (row) => row.date === addDays(END_DATE, 1) && row.generated.startsWith(lastVintage(rows)),
+      );
+      const issuedWidth = first.reduce((sum, row) => sum + row.p90 - row.p10, 0);
+      expect(forecast.points[0]!.upper - forecast.points[0]!.lower).toBeLessThan(issuedWidth / 2);
+      const issuedP50 = first.reduce((sum, row) => sum + row.p50, 0);
+      expect(Math.abs(forecast.points[0]!.p50 / issuedP50 - 1)).toBeLessThan(0.01);
+    });
+
+    it('never lets a forecast that is perfect only in sample (rows written after the days) win', async () => {
+      const actuals = await siteActuals('SITE-B', addDays(END_DATE, -400));
+      const rows: VintageRow[] = [];
+      for (let date = addDays(END_DATE, -400); date <= addDays(END_DATE, 30); date = addDays(date, 1)) {
+        for (const [asset, byDate] of actuals) {
+          const value = date <= END_DATE ? (byDate.get(date) ?? 0) : 3 * byDate.get(END_DATE)!;
+          rows.push({ date, asset, p10: value, p50: value, p90: value, generated: `${END_DATE} 23:00:00` });
+        }
+      }
+      await insertForecastRows('hindcast-v3', rows);
+      const forecast = (
+        await serviceFor('hindcast-v3').forecast({
+          filters: await siteFilters('SITE-B'),
+          horizon: 30,
+          interval: 0.8,
+        })
+      ).value;
+      expect(forecast.source).toBe('builtin');
+      const warehouse = forecast.selection.candidates.find((candidate) => candidate.source === 'warehouse')!;
+      expect(warehouse).toMatchObject({ eligible: false, mase: null });
+      expect(warehouse.note).toMatch(/generated after the day they forecast/);
+      const builtin = forecast.selection.candidates.find((candidate) => candidate.model === forecast.model)!;
+      expect(builtin.mase!).toBeGreaterThan(0);
+    });
+
+    /** Oil actuals per asset and date of one site from `from` on. */
+    async function siteActuals(site: string, from: string): Promise<Map<string, Map<string, number>>> {
+      const { rows } = await stores.warehouse.query<{
+        date: string;
+        asset_id: string;
+        actual_volume: number;
+      }>(
+        `SELECT CAST(p.date AS VARCHAR) AS date, p.asset_id, p.actual_volume FROM analytics.production_daily p
+           JOIN analytics.assets a ON a.asset_id = p.asset_id
+          WHERE a.site_id = ? AND p.product_id = 'oil' AND p.date >= CAST(? AS DATE)`,
+        [site, from],
+      );
+      const byAsset = new Map<string, Map<string, number>>();
+      for (const row of rows) {
+        const byDate = byAsset.get(row.asset_id) ?? new Map<string, number>();
+        byDate.set(row.date, row.actual_volume);
+        byAsset.set(row.asset_id, byDate);
+      }
+      return byAsset;
+    }
+
+    async function insertForecastRows(version: string, rows: readonly VintageRow[]): Promise<void> {
+      for (let start = 0; start < rows.length; start += 400) {
+        const chunk = rows.slice(start, start + 400);
+        await stores.warehouse.execute(
+          `INSERT INTO analytics.forecast_daily VALUES ${chunk
+            .map(() => "(CAST(? AS DATE), ?, 'oil', ?, ?, ?, ?, CAST(? AS TIMESTAMP))")
+            .join(', ')}`,
+          chunk.flatMap((row) => [row.date, row.asset, version, row.p10, row.p50, row.p90, row.generated]),
+        );
+      }
+    }
   });
 });

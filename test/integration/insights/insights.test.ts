@@ -246,7 +246,7 @@ describe('/insights on the demo data', () => {
 });
 
 describe('/insights/forecast through the app', () => {
-  it('serves the warehouse forecast, then the built-in model past its horizon', async () => {
+  it('serves the demo warehouse forecast only when asked (it cannot be scored out of sample), the built-in model otherwise', async () => {
     const stores = await openTestStores();
     try {
       await seedDemoData(stores.warehouse, { endDate: END_DATE });
@@ -254,7 +254,14 @@ describe('/insights/forecast through the app', () => {
       try {
         const key = (await services.keys.create({ name: 'f', scopes: ['insights:read'] })).plaintext;
         const get = (path: string) => app.request(path, { headers: { 'X-API-Key': key } });
-        const warehouse = (await (await get('/insights/forecast?site=SITE-B&horizon=30')).json()) as {
+        const auto = (await (await get('/insights/forecast?site=SITE-B&horizon=30')).json()) as {
+          data: { source: string; selection: { candidates: Array<{ source: string; eligible: boolean }> } };
+        };
+        expect(auto.data.source).toBe('builtin');
+        expect(auto.data.selection.candidates.find((c) => c.source === 'warehouse')?.eligible).toBe(false);
+        const warehouse = (await (
+          await get('/insights/forecast?site=SITE-B&horizon=30&source=warehouse')
+        ).json()) as {
           data: { source: string; points: Array<{ date: string; p10: number; p50: number; p90: number }> };
         };
         expect(warehouse.data.source).toBe('warehouse');

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCsv } from '../../../src/domain/importer/index.js';
+import { ForecastService } from '../../../src/domain/insights/forecast.js';
+import { loadSemanticModel } from '../../../src/domain/insights/semantic.js';
+import { InsightsService } from '../../../src/domain/insights/service.js';
 import type { Services } from '../../../src/services.js';
 import { buildTestApp, openTestStores, type TestStores } from '../../support/services.js';
 
@@ -72,5 +75,50 @@ describe('the Volve import end to end', () => {
       data: { quality_flags: Record<string, number> };
     };
     expect(catalog.data.quality_flags).toMatchObject({ negative_volume: 4 });
+  });
+
+  it('forecasts the field and a well from their last day, 2016-09-17, naming the model choice', async () => {
+    for (const scope of ['site=VOLVE', `asset=${encodeURIComponent('15/9-F-12')}`]) {
+      const response = await get(`/insights/forecast?${scope}&horizon=30`);
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as {
+        data: {
+          as_of: string;
+          points: Array<{ date: string; p10: number; p50: number; p90: number }>;
+          selection: {
+            chosen: string;
+            origins: number;
+            candidates: Array<{ model: string; mase: number | null }>;
+          };
+        };
+      };
+      expect(body.data.points[0]!.date > body.data.as_of).toBe(true);
+      expect(body.data.points).toHaveLength(30);
+      expect(body.data.selection.origins).toBeGreaterThan(100);
+      expect(body.data.selection.candidates.find((c) => c.model === 'naive')?.mase).toBeGreaterThan(0);
+      if (scope === 'site=VOLVE') expect(body.data.as_of).toBe('2016-09-17');
+    }
+  });
+
+  it('still forecasts Volve from 2016 once newer data of another site is loaded', async () => {
+    await stores.warehouse.execute("INSERT INTO analytics.sites VALUES ('SITE-NEW', 'New', 'Test', 'UTC')");
+    await stores.warehouse.execute(
+      "INSERT INTO analytics.assets VALUES ('NEW-1', 'New well', 'SITE-NEW', 'well', 'Sm3')",
+    );
+    await stores.warehouse.execute(
+      "INSERT INTO analytics.production_daily VALUES (CAST('2026-11-30' AS DATE), 'NEW-1', 'oil', 10, NULL, 24, NULL)",
+    );
+    const fresh = new ForecastService(
+      services.warehouse,
+      new InsightsService(services.warehouse, loadSemanticModel(), { cacheTtlMs: 1 }),
+      { cacheTtlMs: 1 },
+    );
+    const filters = await fresh.resolveScope({ site: ['VOLVE'] }, null);
+    const forecast = (await fresh.forecast({ filters, horizon: 7, interval: 0.8 })).value;
+    expect(forecast.as_of).toBe('2016-09-17');
+    expect(forecast.points[0]!.date).toBe('2016-09-18');
+    expect(forecast.notes.join(' ')).toMatch(
+      /ends on 2016-09-17, before the warehouse's last day 2026-11-30/,
+    );
   });
 });

@@ -51,7 +51,7 @@ describe('rolling-origin backtest', () => {
     }
     const thirty = report.aggregate[1]!;
     expect(thirty.ratioToNaive.selected).toBeLessThan(1);
-    expect(Object.values(thirty.selectedModels).reduce((sum, count) => sum + (count ?? 0), 0)).toBe(
+    expect(Object.values(thirty.selectedModels).reduce<number>((sum, count) => sum + (count ?? 0), 0)).toBe(
       thirty.atHorizon.selected.origins,
     );
   });

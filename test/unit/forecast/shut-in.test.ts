@@ -99,7 +99,7 @@ describe('shut-in days', () => {
 
   it('estimates spell hazards from the history', () => {
     const series = prepareSeries(cyclingWell(44 * 20));
-    const model = fitUptimeModel(series.status, series.length);
+    const model = fitUptimeModel(series.status, series.length, { window: 44 * 20 });
     expect(model.shutInFraction).toBeCloseTo(4 / 44, 2);
     expect(model.producingHazard[40]).toBeGreaterThan(0.8);
     expect(model.producingHazard[20]).toBeLessThan(0.05);
