@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -39,6 +40,9 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
   DATALIVE_DATA_DIR: z.string().min(1).default('./.datalive'),
+  DATALIVE_STATE_DIR: optionalText,
+  XDG_STATE_HOME: optionalText,
+  HOME: optionalText,
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_HOST: optionalText,
   DATABASE_PORT: port.default(5432),
@@ -109,6 +113,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** Per-user directory where running embedded servers register, so the CLI finds them from any folder. */
+  stateDir: string;
   database:
     | { mode: 'embedded'; dataDir: string; poolMax: number; migrateOnStart: boolean }
     | { mode: 'external'; url: string; poolMax: number; migrateOnStart: boolean };
@@ -211,6 +217,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: vars.HOST,
     port: vars.PORT,
     dataDir,
+    stateDir: stateDirectory(vars),
     database: embedded
       ? {
           mode: 'embedded',
@@ -282,6 +289,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
     forecastModelVersion: vars.FORECAST_MODEL_VERSION,
   };
+}
+
+/**
+ * The per-user state directory: `DATALIVE_STATE_DIR`, else `$XDG_STATE_HOME/datalive`, else
+ * `~/.local/state/datalive`.
+ */
+export function stateDirectory(vars: {
+  DATALIVE_STATE_DIR?: string | undefined;
+  XDG_STATE_HOME?: string | undefined;
+  HOME?: string | undefined;
+}): string {
+  if (vars.DATALIVE_STATE_DIR) return path.resolve(vars.DATALIVE_STATE_DIR);
+  if (vars.XDG_STATE_HOME) return path.join(path.resolve(vars.XDG_STATE_HOME), 'datalive');
+  return path.join(vars.HOME ?? homedir(), '.local', 'state', 'datalive');
 }
 
 function redactIfSecret(name: string, value: string | undefined): string | undefined {

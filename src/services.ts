@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createBedrockClient } from './adapters/bedrock/client.js';
 import { ConverseLlm } from './adapters/bedrock/converse-llm.js';
 import { type TitanDimension, TitanEmbedder } from './adapters/bedrock/titan-embedder.js';
-import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
+import { DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
 import { HashEmbedder } from './adapters/local/hash-embedder.js';
 import { MemoryRateLimitStore } from './adapters/local/memory-rate-limit-store.js';
 import { resolvePepper } from './adapters/local/pepper.js';
@@ -41,6 +41,8 @@ export interface Services {
   version: string;
   db: Database;
   warehouse: Warehouse;
+  /** The embedded DuckDB warehouse itself (loads write through it); null on Snowflake. */
+  embeddedWarehouse: DuckDbWarehouse | null;
   keys: KeyService;
   insights: InsightsService;
   forecasts: ForecastService;
@@ -99,10 +101,10 @@ export async function buildServices(
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
-    const warehouse = instrumentWarehouse(
-      overrides.warehouse ?? (await openWarehouse(config, logger)),
-      metrics,
-    );
+    const opened = overrides.warehouse
+      ? { warehouse: overrides.warehouse, holdsDemo: false }
+      : await openWarehouse(config, logger);
+    const warehouse = instrumentWarehouse(opened.warehouse, metrics);
     if (!overrides.warehouse) closers.push(() => warehouse.close());
 
     const insights = new InsightsService(warehouse, loadSemanticModel(), {
@@ -125,7 +127,8 @@ export async function buildServices(
     if (
       config.database.mode === 'embedded' &&
       config.warehouse.kind === 'duckdb' &&
-      config.warehouse.seedDemo
+      config.warehouse.seedDemo &&
+      opened.holdsDemo
     ) {
       if ((await rag.countChunks()) === 0) {
         const summary = await rag.ingestPaths(DEMO_DOCUMENT_DIRS, { exclude: ['README.md'] });
@@ -227,6 +230,7 @@ export async function buildServices(
       version: VERSION,
       db,
       warehouse,
+      embeddedWarehouse: opened.warehouse instanceof DuckDbWarehouse ? opened.warehouse : null,
       keys,
       insights,
       forecasts,
@@ -281,21 +285,35 @@ export function buildModels(
   return { embedder, llm };
 }
 
-async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
+/**
+ * Opens the configured warehouse. The embedded one gets the demo dataset only when it is empty
+ * (`SEED_DEMO`); a warehouse holding a user's loads is served as it is. `holdsDemo` says whether the demo
+ * documents belong with it.
+ */
+async function openWarehouse(
+  config: Config,
+  logger: Logger,
+): Promise<{ warehouse: Warehouse; holdsDemo: boolean }> {
   const settings = config.warehouse;
   if (settings.kind === 'snowflake') {
     const { SnowflakeWarehouse } = await import('./adapters/snowflake/snowflake-warehouse.js');
-    return SnowflakeWarehouse.open(settings);
+    return { warehouse: await SnowflakeWarehouse.open(settings), holdsDemo: false };
   }
   const warehouse: DuckDbWarehouse = await openDuckDbWarehouse({
     path: settings.path,
     timeoutMs: settings.timeoutMs,
     threads: settings.threads,
   });
-  if (settings.seedDemo) {
+  if (!settings.seedDemo) return { warehouse, holdsDemo: false };
+  try {
     const { seedDemoData, defaultDemoEndDate } = await import('./domain/demo/seed.js');
     const result = await seedDemoData(warehouse, { endDate: defaultDemoEndDate() });
     if (result.seeded) logger.info({ rows: result.rows, end_date: result.endDate }, 'demo data seeded');
+    else if (result.status === 'user_data')
+      logger.info({ reason: result.reason }, 'warehouse holds loaded data; serving it without the demo');
+    return { warehouse, holdsDemo: result.status !== 'user_data' };
+  } catch (error) {
+    await warehouse.close();
+    throw error;
   }
-  return warehouse;
 }

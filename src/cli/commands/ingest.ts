@@ -1,8 +1,9 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS } from '../../profiles.js';
 import { type Command, UsageError } from '../command.js';
 import { createProgress } from '../progress.js';
-import { openRagIndex } from '../rag-context.js';
+import { resourcesOf } from '../resources.js';
 
 /** `datalive ingest PATH...`: index runbooks and dashboards into the environment's vector index. */
 export const ingestCommand: Command = {
@@ -10,7 +11,8 @@ export const ingestCommand: Command = {
   summary: 'Index Markdown, HTML, text, PDF and dashboard files into the RAG index',
   usage:
     'datalive ingest PATH... [--env E] [--type runbook|dashboard] [--prune] [--exclude GLOB_OR_NAME]... [--json]',
-  async run({ args, io, config }) {
+  async run(context) {
+    const { args, io, config } = context;
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
@@ -31,10 +33,12 @@ export const ingestCommand: Command = {
       throw new UsageError('--type must be runbook or dashboard');
     }
     const settings = config(values.env ? { DATALIVE_ENV: values.env } : {});
-    const index = await openRagIndex(settings, { checkCompatible: true });
+    const lease = await resourcesOf(context).ragIndex(settings, { checkCompatible: true });
+    const index = lease.value;
+    const roots = positionals.map((target) => path.resolve(context.cwd ?? process.cwd(), target));
     let progress: ReturnType<typeof createProgress> | undefined;
     try {
-      const summary = await index.rag.ingestPaths(positionals, {
+      const summary = await index.rag.ingestPaths(roots, {
         type: values.type as 'runbook' | 'dashboard' | undefined,
         prune: values.prune,
         exclude: values.exclude ?? [],
@@ -56,7 +60,7 @@ export const ingestCommand: Command = {
       }
       return summary.failed.length > 0 ? 1 : 0;
     } finally {
-      await index.close();
+      await lease.release();
     }
   },
 };

@@ -89,6 +89,12 @@ export class InsightsService {
     return this.catalogLoading;
   }
 
+  /** Forgets the catalog and every cached result (after a load through this process). */
+  invalidate(): void {
+    this.catalogState = undefined;
+    this.cache.clear();
+  }
+
   /** Forecast version used for warehouse forecasts, or null when none is loaded. */
   async forecastVersion(): Promise<string | null> {
     return this.options.forecastVersion ?? (await this.catalog()).forecastVersions[0] ?? null;
