@@ -13,6 +13,7 @@ import { securityHeaders } from './http/middleware/security-headers.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
+import { controlCommandRoutes } from './routes/control/commands.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
@@ -119,6 +120,7 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', documentRoutes);
   app.route('/', metricsRoute(services.metrics));
   app.route('/', docsRoutes);
+  app.route('/', controlCommandRoutes);
   registerOpenApi(app, { version: services.version, env: services.config.env });
 
   app.notFound(handleNotFound);

@@ -155,7 +155,10 @@ function printSummary(io: CliIo, summary: LoadSummary, warehousePath: string, js
     ...(summary.unitConversions.length > 0
       ? [
           `  units          ${summary.unitConversions
-            .map((entry) => `${entry.product_id} ${entry.from} → ${entry.to} (× ${Number(entry.factor.toPrecision(6))})`)
+            .map(
+              (entry) =>
+                `${entry.product_id} ${entry.from} → ${entry.to} (× ${Number(entry.factor.toPrecision(6))})`,
+            )
             .join(', ')}`,
         ]
       : []),
