@@ -44,7 +44,7 @@ export interface CommandResources {
 /** A DuckDB file held by another process: the message says what to do. */
 function lockedWarehouse(path: string, cause: unknown): Error {
   return new Error(
-    `the warehouse ${path} is locked by another process that is not a datalive server of this data directory; stop that process first`,
+    `the warehouse ${path} is locked by another process (a DuckDB client, or a datalive server started on another data directory with this DUCKDB_PATH); stop the server first or close that process`,
     { cause },
   );
 }

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
 import {
   CsvFileError,
   dryRunSummary,
@@ -18,7 +19,7 @@ import {
 } from '../../domain/importer/index.js';
 import { type CliIo, type Command, UsageError } from '../command.js';
 import { createProgress, type Progress } from '../progress.js';
-import { resourcesOf } from '../resources.js';
+import { type Lease, resourcesOf } from '../resources.js';
 
 const USAGE =
   'datalive load-csv [--table production_daily|downtime_events|forecast_daily|sites|assets|products] ' +
@@ -86,7 +87,15 @@ export const loadCsvCommand: Command = {
     }
 
     const resources = resourcesOf(context);
-    const lease = await resources.embeddedWarehouse(settings, { create: true });
+    let lease: Lease<DuckDbWarehouse>;
+    try {
+      lease = await resources.embeddedWarehouse(settings, { create: true });
+    } catch (error) {
+      const message = `${(error as Error).message}. Nothing was loaded.`;
+      if (json) io.out(JSON.stringify({ status: 'unavailable', message }, null, 2));
+      else io.err(`datalive load-csv: ${message}`);
+      return 1;
+    }
     const loading = new PhaseProgress(io, 'loading');
     try {
       const summary = await writePreparedLoad(lease.value, prepared, { onProgress: loading.update, started });
