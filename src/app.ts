@@ -9,6 +9,7 @@ import { limitRequestBody } from './http/middleware/body-limit.js';
 import { injectServices } from './http/middleware/inject-services.js';
 import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
+import { requireAnyScope } from './http/middleware/require-any-scope.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
@@ -26,7 +27,12 @@ import { metricsRoute } from './routes/metrics.js';
 import { documentRoutes } from './routes/rag/documents.js';
 import { explainRoute } from './routes/rag/explain.js';
 import { searchRoute } from './routes/rag/search.js';
+import { loadRoute } from './routes/warehouse/load.js';
+import { mappingsRoute } from './routes/warehouse/mappings.js';
 import type { Services } from './services.js';
+
+/** HTTP loads stream their bodies under `WAREHOUSE_LOAD_MAX_BYTES`, not the general body limit. */
+const WAREHOUSE_LOADS_PREFIX = '/warehouse/loads/';
 
 /** Options for {@link createApp}. */
 export interface AppOptions {
@@ -62,7 +68,12 @@ export function useCommonMiddleware(app: OpenAPIHono<AppEnv>, services: Services
       cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'] }),
     );
   }
-  app.use(limitRequestBody({ maxBytes: config.bodyLimitBytes }));
+  app.use(
+    limitRequestBody({
+      maxBytes: config.bodyLimitBytes,
+      exempt: (path) => path.startsWith(WAREHOUSE_LOADS_PREFIX),
+    }),
+  );
   app.use(injectServices(services));
 }
 
@@ -91,6 +102,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
   app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
+  app.use('/warehouse/*', authenticate, requireAnyScope(['warehouse:write', 'admin']), limit('admin'));
   app.use('/metrics', authenticate, requireScope('admin'), limit('admin'));
   app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
   app.use('/rag/explain', authenticate, requireScope('rag:explain'), limit('rag'));
@@ -118,6 +130,8 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', searchRoute);
   app.route('/', explainRoute);
   app.route('/', documentRoutes);
+  app.route('/', mappingsRoute);
+  app.route('/', loadRoute);
   app.route('/', metricsRoute(services.metrics));
   app.route('/', docsRoutes);
   app.route('/', controlCommandRoutes);

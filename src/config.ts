@@ -98,6 +98,8 @@ const schema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt.max(120_000).default(25_000),
   SEED_DEMO: bool.default(true),
+  WAREHOUSE_MAPPINGS_DIR: optionalText,
+  WAREHOUSE_LOAD_MAX_BYTES: positiveInt.max(10 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
   AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
   FORECAST_MODEL_VERSION: optionalText,
   INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
@@ -152,6 +154,8 @@ export interface Config {
   /** Slow-client bounds: time to receive the headers, and the whole request. */
   httpTimeouts: { headersMs: number; requestMs: number };
   auditRetentionDays: number;
+  /** HTTP loads (`POST /warehouse/loads/{mapping}`): the registered mappings' folder and the largest body. */
+  loads: { mappingsDir: string; maxBytes: number };
   insightsCacheTtlMs: number;
   /** FORECAST_DAILY model version to read; the newest present when unset. */
   forecastModelVersion: string | undefined;
@@ -286,6 +290,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       requestMs: Math.max(vars.HTTP_REQUEST_TIMEOUT_MS, vars.HTTP_HEADERS_TIMEOUT_MS),
     },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    loads: {
+      mappingsDir: path.resolve(vars.WAREHOUSE_MAPPINGS_DIR ?? path.join(dataDir, 'mappings')),
+      maxBytes: vars.WAREHOUSE_LOAD_MAX_BYTES,
+    },
     insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
     forecastModelVersion: vars.FORECAST_MODEL_VERSION,
   };

@@ -30,6 +30,12 @@ export {
 } from './mapping.js';
 export { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
 export { QUALITY_FLAGS, type QualityFlag } from './quality.js';
+export {
+  listRegisteredMappings,
+  MAPPING_NAME,
+  type RegisteredMapping,
+  readRegisteredMapping,
+} from './registry.js';
 export { LOADABLE_TABLE_NAMES, LOADABLE_TABLES, type LoadableTableName } from './tables.js';
 export {
   BOE,
