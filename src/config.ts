@@ -102,6 +102,8 @@ const schema = z.object({
   WAREHOUSE_LOAD_MAX_BYTES: positiveInt.max(10 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
   AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
   FORECAST_MODEL_VERSION: optionalText,
+  FRESHNESS_MAX_AGE_DAYS: positiveInt.max(3650).optional(),
+  READINESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
 });
 
@@ -157,6 +159,10 @@ export interface Config {
   /** HTTP loads (`POST /warehouse/loads/{mapping}`): the registered mappings' folder and the largest body. */
   loads: { mappingsDir: string; maxBytes: number };
   insightsCacheTtlMs: number;
+  /** Production data older than this many days makes readiness `degraded` (per environment; `FRESHNESS_MAX_AGE_DAYS`). */
+  freshnessMaxAgeDays: number;
+  /** How long a readiness report is reused (probes every dependency at most once per period). */
+  readinessCacheMs: number;
   /** FORECAST_DAILY model version to read; the newest present when unset. */
   forecastModelVersion: string | undefined;
 }
@@ -295,6 +301,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxBytes: vars.WAREHOUSE_LOAD_MAX_BYTES,
     },
     insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
+    freshnessMaxAgeDays: vars.FRESHNESS_MAX_AGE_DAYS ?? profile.freshnessMaxAgeDays,
+    readinessCacheMs: vars.READINESS_CACHE_MS,
     forecastModelVersion: vars.FORECAST_MODEL_VERSION,
   };
 }

@@ -14,8 +14,9 @@ import { migrate } from './adapters/postgres/migrate.js';
 import { PgRagRepository } from './adapters/postgres/rag-repository.js';
 import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-store.js';
 import type { Config } from './config.js';
-import type { DependencyCheck } from './domain/health.js';
+import { createReadinessProbe, type DependencyCheck, type ReadinessReport } from './domain/health.js';
 import { ForecastService } from './domain/insights/forecast.js';
+import { dataAgeSeconds } from './domain/insights/freshness.js';
 import { loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
@@ -56,6 +57,8 @@ export interface Services {
   /** In-process store counting failed authentications per client IP (never shared, never Redis). */
   authFailureStore: RateLimitStore;
   dependencies: DependencyCheck[];
+  /** The readiness report (cached for `READINESS_CACHE_MS`, probed once at a time), with table freshness. */
+  readiness: () => Promise<ReadinessReport>;
   /** Prometheus registry and recording helpers of this instance (served at `/metrics`). */
   metrics: Metrics;
   /** Releases pools and handles, in reverse order of creation. */
@@ -224,6 +227,23 @@ export async function buildServices(
       },
     ];
 
+    const now = overrides.now ?? Date.now;
+    const freshness = async () => {
+      const tables = await insights.freshness(config.freshnessMaxAgeDays);
+      return {
+        max_age_days: config.freshnessMaxAgeDays,
+        stale_tables: tables.filter((table) => table.stale).map((table) => table.table),
+        tables,
+      };
+    };
+    metrics.setDataAgeCollector(async () =>
+      (await insights.catalog()).loadStates.map((state) => ({
+        table: state.table,
+        dataAgeSeconds: dataAgeSeconds(state.lastDataDate, now()),
+        lastLoadSeconds: state.lastLoadAt ? Math.round(Date.parse(`${state.lastLoadAt}Z`) / 1000) : null,
+      })),
+    );
+
     return {
       config,
       logger,
@@ -242,6 +262,12 @@ export async function buildServices(
       limiter,
       authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),
       dependencies,
+      readiness: createReadinessProbe({
+        checks: dependencies,
+        freshness,
+        cacheMs: config.readinessCacheMs,
+        now,
+      }),
       metrics,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {});

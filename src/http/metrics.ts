@@ -16,6 +16,18 @@ export type DependencyName = 'warehouse' | 'embedding' | 'llm' | 'database';
 /** Returns how many chunks the RAG index of this environment holds; called on every scrape. */
 export type IndexSizeCollector = () => number | Promise<number>;
 
+/** One table's data age and last load, read at scrape time. */
+export interface TableAgeSample {
+  table: string;
+  /** Seconds since the end of the table's last data date; null without data. */
+  dataAgeSeconds: number | null;
+  /** Unix seconds of the table's last load; null when never loaded. */
+  lastLoadSeconds: number | null;
+}
+
+/** Reports every warehouse table's data age; called on every scrape. */
+export type DataAgeCollector = () => Promise<TableAgeSample[]>;
+
 /**
  * Prometheus metrics of one app instance: a private registry (never the global one) and typed
  * recording helpers. Every helper is a plain function, safe to pass around unbound.
@@ -36,6 +48,8 @@ export interface Metrics {
   readonly llmTokens: (input: number, output: number) => void;
   /** Sets the callback that reports the RAG index size when `/metrics` is scraped. */
   readonly setIndexSizeCollector: (collect: IndexSizeCollector) => void;
+  /** Sets the callback that reports each warehouse table's data age when `/metrics` is scraped. */
+  readonly setDataAgeCollector: (collect: DataAgeCollector) => void;
   /** The exposition text and its content type. */
   readonly render: () => Promise<{ contentType: string; body: string }>;
 }
@@ -120,6 +134,36 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers: [registry],
   });
 
+  let dataAgeCollector: DataAgeCollector | undefined;
+  let lastLoadGauge: Gauge<'env' | 'table'> | undefined;
+  new Gauge({
+    name: 'warehouse_data_age_seconds',
+    help: 'Seconds since the end of the last day of data in each warehouse table (read at scrape time; absent for a table without data).',
+    labelNames: ['env', 'table'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      lastLoadGauge?.reset();
+      if (!dataAgeCollector) return;
+      try {
+        for (const sample of await dataAgeCollector()) {
+          if (sample.dataAgeSeconds !== null)
+            this.set({ env: options.env, table: sample.table }, sample.dataAgeSeconds);
+          if (sample.lastLoadSeconds !== null)
+            lastLoadGauge?.set({ env: options.env, table: sample.table }, sample.lastLoadSeconds);
+        }
+      } catch {
+        this.reset();
+      }
+    },
+  });
+  lastLoadGauge = new Gauge({
+    name: 'warehouse_last_load_timestamp_seconds',
+    help: 'Unix time of the last load into each warehouse table (load_metadata).',
+    labelNames: ['env', 'table'] as const,
+    registers: [registry],
+  });
+
   let indexSizeCollector: IndexSizeCollector | undefined;
   new Gauge({
     name: 'rag_index_chunks',
@@ -193,6 +237,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     setIndexSizeCollector(collect) {
       indexSizeCollector = collect;
+    },
+    setDataAgeCollector(collect) {
+      dataAgeCollector = collect;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

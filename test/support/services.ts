@@ -20,6 +20,7 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     DATALIVE_STATE_DIR: tempDir('datalive-state-'),
     LOG_LEVEL: 'silent',
     SEED_DEMO: '0',
+    READINESS_CACHE_MS: '0',
     API_KEY_PEPPER: 'test-pepper-0123456789abcdef0123456789',
     ...extra,
   };

@@ -6,6 +6,7 @@ import { type Anomaly, detectAnomalies, type Sensitivity } from './anomalies.js'
 import { type Catalog, readCatalog, readDataVersion } from './catalog.js';
 import { type DailyCursor, type DailyPage, readDailyPage } from './daily.js';
 import { buildDigest, type DigestInsight } from './digest.js';
+import { assessFreshness, type TableFreshness } from './freshness.js';
 import type { InsightFilters } from './query.js';
 import type { SemanticModel } from './semantic.js';
 import {
@@ -87,6 +88,12 @@ export class InsightsService {
       }
     })();
     return this.catalogLoading;
+  }
+
+  /** Each table's freshness today (this service's clock), judged against `maxAgeDays`. */
+  async freshness(maxAgeDays: number): Promise<TableFreshness[]> {
+    const catalog = await this.catalog();
+    return assessFreshness(catalog.loadStates, new Date(this.now()).toISOString().slice(0, 10), maxAgeDays);
   }
 
   /** Forgets the catalog and every cached result (after a load through this process). */
