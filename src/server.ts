@@ -34,6 +34,8 @@ export async function startServer(
   if (config.database.mode === 'embedded' || config.warehouse.kind === 'duckdb')
     secureDataDir(config.dataDir, logger);
   const services = await buildServices(config, logger, overrides);
+  if (config.database.mode === 'embedded' || config.warehouse.kind === 'duckdb')
+    restrictDataDir(config.dataDir);
   const app = createApp(services);
 
   let draining = false;
@@ -100,6 +102,8 @@ export async function startServer(
       }
       await controlPlane?.close();
       await services.close();
+      if (config.database.mode === 'embedded' || config.warehouse.kind === 'duckdb')
+        restrictDataDir(config.dataDir);
       logger.info('stopped');
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     })();
@@ -111,7 +115,9 @@ export async function startServer(
 /**
  * Keeps the embedded stores owner-only (they hold the API keys' hashes and every warehouse row): files are
  * created under umask 077, the data directory is 0700, and anything looser found at boot (created by an
- * older version or another tool) is reported with a warning and tightened to 0700 / 0600.
+ * older version or another tool) is reported with a warning and tightened to 0700 / 0600. PGlite writes its
+ * files 0666 whatever the umask, so the server tightens them again once the stores are open and at shutdown;
+ * in between, the 0700 directories keep other users out.
  */
 export function secureDataDir(dataDir: string, logger: Pick<Logger, 'warn'>): number {
   process.umask(0o077);

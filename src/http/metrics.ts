@@ -135,34 +135,35 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
 
   let dataAgeCollector: DataAgeCollector | undefined;
-  let lastLoadGauge: Gauge<'env' | 'table'> | undefined;
-  new Gauge({
-    name: 'warehouse_data_age_seconds',
-    help: 'Seconds since the end of the last day of data in each warehouse table (read at scrape time; absent for a table without data).',
-    labelNames: ['env', 'table'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      lastLoadGauge?.reset();
-      if (!dataAgeCollector) return;
-      try {
-        for (const sample of await dataAgeCollector()) {
-          if (sample.dataAgeSeconds !== null)
-            this.set({ env: options.env, table: sample.table }, sample.dataAgeSeconds);
-          if (sample.lastLoadSeconds !== null)
-            lastLoadGauge?.set({ env: options.env, table: sample.table }, sample.lastLoadSeconds);
-        }
-      } catch {
+  const tableGauge = (name: string, help: string, read: (sample: TableAgeSample) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['env', 'table'] as const,
+      registers: [registry],
+      async collect() {
         this.reset();
-      }
-    },
-  });
-  lastLoadGauge = new Gauge({
-    name: 'warehouse_last_load_timestamp_seconds',
-    help: 'Unix time of the last load into each warehouse table (load_metadata).',
-    labelNames: ['env', 'table'] as const,
-    registers: [registry],
-  });
+        if (!dataAgeCollector) return;
+        try {
+          for (const sample of await dataAgeCollector()) {
+            const value = read(sample);
+            if (value !== null) this.set({ env: options.env, table: sample.table }, value);
+          }
+        } catch {
+          this.reset();
+        }
+      },
+    });
+  tableGauge(
+    'warehouse_data_age_seconds',
+    'Seconds since the end of the last day of data in each warehouse table (read at scrape time; absent for a table without data).',
+    (sample) => sample.dataAgeSeconds,
+  );
+  tableGauge(
+    'warehouse_last_load_timestamp_seconds',
+    'Unix time of the last load into each warehouse table (load_metadata).',
+    (sample) => sample.lastLoadSeconds,
+  );
 
   let indexSizeCollector: IndexSizeCollector | undefined;
   new Gauge({
