@@ -9,11 +9,13 @@ import { limitRequestBody } from './http/middleware/body-limit.js';
 import { injectServices } from './http/middleware/inject-services.js';
 import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
+import { requireAnyScope } from './http/middleware/require-any-scope.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
 import { consoleRoutes } from './routes/console.js';
+import { controlCommandRoutes } from './routes/control/commands.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
@@ -27,7 +29,12 @@ import { metricsRoute } from './routes/metrics.js';
 import { documentRoutes } from './routes/rag/documents.js';
 import { explainRoute } from './routes/rag/explain.js';
 import { searchRoute } from './routes/rag/search.js';
+import { loadRoute } from './routes/warehouse/load.js';
+import { mappingsRoute } from './routes/warehouse/mappings.js';
 import type { Services } from './services.js';
+
+/** HTTP loads stream their bodies under `WAREHOUSE_LOAD_MAX_BYTES`, not the general body limit. */
+const WAREHOUSE_LOADS_PREFIX = '/warehouse/loads/';
 
 /** Options for {@link createApp}. */
 export interface AppOptions {
@@ -63,7 +70,12 @@ export function useCommonMiddleware(app: OpenAPIHono<AppEnv>, services: Services
       cors({ origin: config.corsOrigins, allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'] }),
     );
   }
-  app.use(limitRequestBody({ maxBytes: config.bodyLimitBytes }));
+  app.use(
+    limitRequestBody({
+      maxBytes: config.bodyLimitBytes,
+      exempt: (path) => path.startsWith(WAREHOUSE_LOADS_PREFIX),
+    }),
+  );
   app.use(injectServices(services));
 }
 
@@ -92,6 +104,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
   app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
+  app.use('/warehouse/*', authenticate, requireAnyScope(['warehouse:write', 'admin']), limit('admin'));
   app.use('/metrics', authenticate, requireScope('admin'), limit('admin'));
   app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
   app.use('/rag/explain', authenticate, requireScope('rag:explain'), limit('rag'));
@@ -120,9 +133,12 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
   app.route('/', searchRoute);
   app.route('/', explainRoute);
   app.route('/', documentRoutes);
+  app.route('/', mappingsRoute);
+  app.route('/', loadRoute);
   app.route('/', metricsRoute(services.metrics));
   app.route('/', docsRoutes);
   app.route('/', consoleRoutes);
+  app.route('/', controlCommandRoutes);
   registerOpenApi(app, { version: services.version, env: services.config.env });
 
   app.notFound(handleNotFound);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -43,6 +44,9 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(3000),
   DATALIVE_DATA_DIR: z.string().min(1).default('./.datalive'),
+  DATALIVE_STATE_DIR: optionalText,
+  XDG_STATE_HOME: optionalText,
+  HOME: optionalText,
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_HOST: optionalText,
   DATABASE_PORT: port.default(5432),
@@ -104,8 +108,12 @@ const schema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
   SHUTDOWN_GRACE_MS: positiveInt.max(120_000).default(25_000),
   SEED_DEMO: bool.default(true),
+  WAREHOUSE_MAPPINGS_DIR: optionalText,
+  WAREHOUSE_LOAD_MAX_BYTES: positiveInt.max(10 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
   AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
   FORECAST_MODEL_VERSION: optionalText,
+  FRESHNESS_MAX_AGE_DAYS: positiveInt.max(3650).optional(),
+  READINESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
 });
 
@@ -119,6 +127,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** Per-user directory where running embedded servers register, so the CLI finds them from any folder. */
+  stateDir: string;
   database:
     | { mode: 'embedded'; dataDir: string; poolMax: number; migrateOnStart: boolean }
     | { mode: 'external'; url: string; poolMax: number; migrateOnStart: boolean };
@@ -166,7 +176,13 @@ export interface Config {
   /** Slow-client bounds: time to receive the headers, and the whole request. */
   httpTimeouts: { headersMs: number; requestMs: number };
   auditRetentionDays: number;
+  /** HTTP loads (`POST /warehouse/loads/{mapping}`): the registered mappings' folder and the largest body. */
+  loads: { mappingsDir: string; maxBytes: number };
   insightsCacheTtlMs: number;
+  /** Production data older than this many days makes readiness `degraded` (per environment; `FRESHNESS_MAX_AGE_DAYS`). */
+  freshnessMaxAgeDays: number;
+  /** How long a readiness report is reused (probes every dependency at most once per period). */
+  readinessCacheMs: number;
   /** FORECAST_DAILY model version to read; the newest present when unset. */
   forecastModelVersion: string | undefined;
 }
@@ -232,6 +248,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: vars.HOST,
     port: vars.PORT,
     dataDir,
+    stateDir: stateDirectory(vars),
     database: embedded
       ? {
           mode: 'embedded',
@@ -306,9 +323,29 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       requestMs: Math.max(vars.HTTP_REQUEST_TIMEOUT_MS, vars.HTTP_HEADERS_TIMEOUT_MS),
     },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    loads: {
+      mappingsDir: path.resolve(vars.WAREHOUSE_MAPPINGS_DIR ?? path.join(dataDir, 'mappings')),
+      maxBytes: vars.WAREHOUSE_LOAD_MAX_BYTES,
+    },
     insightsCacheTtlMs: vars.INSIGHTS_CACHE_TTL_MS,
+    freshnessMaxAgeDays: vars.FRESHNESS_MAX_AGE_DAYS ?? profile.freshnessMaxAgeDays,
+    readinessCacheMs: vars.READINESS_CACHE_MS,
     forecastModelVersion: vars.FORECAST_MODEL_VERSION,
   };
+}
+
+/**
+ * The per-user state directory: `DATALIVE_STATE_DIR`, else `$XDG_STATE_HOME/datalive`, else
+ * `~/.local/state/datalive`.
+ */
+export function stateDirectory(vars: {
+  DATALIVE_STATE_DIR?: string | undefined;
+  XDG_STATE_HOME?: string | undefined;
+  HOME?: string | undefined;
+}): string {
+  if (vars.DATALIVE_STATE_DIR) return path.resolve(vars.DATALIVE_STATE_DIR);
+  if (vars.XDG_STATE_HOME) return path.join(path.resolve(vars.XDG_STATE_HOME), 'datalive');
+  return path.join(vars.HOME ?? homedir(), '.local', 'state', 'datalive');
 }
 
 function redactIfSecret(name: string, value: string | undefined): string | undefined {

@@ -28,6 +28,8 @@ export interface EnvironmentProfile {
   snowflakeWarehouse: string;
   /** Prefix of every API key issued for this environment. */
   keyPrefix: `da_${Environment}_`;
+  /** Days the newest production data may lag today before readiness reports `degraded`. */
+  freshnessMaxAgeDays: number;
   /** Rate policies per tier and route class. */
   rateLimits: Record<RateTier, Record<RateClass, RatePolicy>>;
 }
@@ -46,6 +48,7 @@ export const PROFILES: Record<Environment, EnvironmentProfile> = {
     warehouseDatabase: 'DB_DEV',
     snowflakeWarehouse: 'WH_DATALIVE_DEV',
     keyPrefix: 'da_dev_',
+    freshnessMaxAgeDays: 7,
     rateLimits: {
       standard: { insights: policy(120, 60), rag: policy(20, 60), admin: policy(30, 60) },
       premium: { insights: policy(600, 60), rag: policy(60, 60), admin: policy(60, 60) },
@@ -58,6 +61,7 @@ export const PROFILES: Record<Environment, EnvironmentProfile> = {
     warehouseDatabase: 'DB_QA',
     snowflakeWarehouse: 'WH_DATALIVE_QA',
     keyPrefix: 'da_qa_',
+    freshnessMaxAgeDays: 3,
     rateLimits: {
       standard: { insights: policy(300, 60), rag: policy(30, 60), admin: policy(30, 60) },
       premium: { insights: policy(1200, 60), rag: policy(120, 60), admin: policy(60, 60) },
@@ -70,6 +74,7 @@ export const PROFILES: Record<Environment, EnvironmentProfile> = {
     warehouseDatabase: 'DB_PROD',
     snowflakeWarehouse: 'WH_DATALIVE_PROD',
     keyPrefix: 'da_prod_',
+    freshnessMaxAgeDays: 2,
     rateLimits: {
       standard: { insights: policy(1200, 60), rag: policy(60, 60), admin: policy(60, 60) },
       premium: { insights: policy(6000, 60), rag: policy(300, 60), admin: policy(120, 60) },

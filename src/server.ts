@@ -1,13 +1,14 @@
-import { realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
+import type { Logger } from 'pino';
 import { activeAllocator } from './allocator.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { startControlPlane } from './control-plane.js';
+import { looserThanOwnerOnly, restrictDataDir, startControlPlane } from './control-plane.js';
 import type { KeyService } from './domain/keys/key-service.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { createLogger } from './logger.js';
@@ -30,7 +31,11 @@ export async function startServer(
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const bootStarted = performance.now();
+  if (config.database.mode === 'embedded' || config.warehouse.kind === 'duckdb')
+    secureDataDir(config.dataDir, logger);
   const services = await buildServices(config, logger, overrides);
+  if (config.database.mode === 'embedded' || config.warehouse.kind === 'duckdb')
+    restrictDataDir(config.dataDir);
   const app = createApp(services);
 
   let draining = false;
@@ -60,7 +65,12 @@ export async function startServer(
 
   let controlPlane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
   if (services.db.mode === 'embedded') {
-    controlPlane = await startControlPlane(app, config.dataDir, { pid: process.pid, url, env: config.env });
+    controlPlane = await startControlPlane(
+      app,
+      config.dataDir,
+      { pid: process.pid, url, env: config.env },
+      { stateDir: config.stateDir },
+    );
     await bootstrapAdminKey(services.keys, { terminal: process.stderr, dataDir: config.dataDir, port });
   }
 
@@ -92,12 +102,38 @@ export async function startServer(
       }
       await controlPlane?.close();
       await services.close();
+      if (config.database.mode === 'embedded' || config.warehouse.kind === 'duckdb')
+        restrictDataDir(config.dataDir);
       logger.info('stopped');
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     })();
     return stopping;
   };
   return { url, port, shutdown };
+}
+
+/**
+ * Keeps the embedded stores owner-only (they hold the API keys' hashes and every warehouse row): files are
+ * created under umask 077, the data directory is 0700, and anything looser found at boot (created by an
+ * older version or another tool) is reported with a warning and tightened to 0700 / 0600. PGlite writes its
+ * files 0666 whatever the umask, so the server tightens them again once the stores are open and at shutdown;
+ * in between, the 0700 directories keep other users out.
+ */
+export function secureDataDir(dataDir: string, logger: Pick<Logger, 'warn'>): number {
+  process.umask(0o077);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const loose = looserThanOwnerOnly(dataDir);
+  if (loose.length === 0) return 0;
+  restrictDataDir(dataDir);
+  logger.warn(
+    {
+      data_dir: dataDir,
+      loose_paths: loose.length,
+      examples: loose.slice(0, 3).map((target) => path.relative(dataDir, target) || '.'),
+    },
+    'data directory had files readable or writable by other users; set to owner-only (0700 directories, 0600 files)',
+  );
+  return loose.length;
 }
 
 /**

@@ -5,7 +5,7 @@ import { createBedrockClient } from './adapters/bedrock/client.js';
 import { ConverseLlm } from './adapters/bedrock/converse-llm.js';
 import { generationDeadlineMs } from './adapters/bedrock/resilience.js';
 import { type TitanDimension, TitanEmbedder } from './adapters/bedrock/titan-embedder.js';
-import { type DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
+import { DuckDbWarehouse, openDuckDbWarehouse } from './adapters/duckdb/duckdb-warehouse.js';
 import { HashEmbedder } from './adapters/local/hash-embedder.js';
 import { MemoryRateLimitStore } from './adapters/local/memory-rate-limit-store.js';
 import { resolvePepper } from './adapters/local/pepper.js';
@@ -15,8 +15,9 @@ import { migrate } from './adapters/postgres/migrate.js';
 import { PgRagRepository } from './adapters/postgres/rag-repository.js';
 import { createRedisRateLimitStore } from './adapters/redis/redis-rate-limit-store.js';
 import type { Config } from './config.js';
-import type { DependencyCheck } from './domain/health.js';
+import { createReadinessProbe, type DependencyCheck, type ReadinessReport } from './domain/health.js';
 import { ForecastService } from './domain/insights/forecast.js';
+import { dataAgeSeconds } from './domain/insights/freshness.js';
 import { DEFAULT_WAREHOUSE_NAMESPACE, inNamespace, loadSemanticModel } from './domain/insights/semantic.js';
 import { InsightsService } from './domain/insights/service.js';
 import { KeyService } from './domain/keys/key-service.js';
@@ -42,6 +43,8 @@ export interface Services {
   version: string;
   db: Database;
   warehouse: Warehouse;
+  /** The embedded DuckDB warehouse itself (loads write through it); null on Snowflake. */
+  embeddedWarehouse: DuckDbWarehouse | null;
   keys: KeyService;
   insights: InsightsService;
   forecasts: ForecastService;
@@ -55,6 +58,8 @@ export interface Services {
   /** In-process store counting failed authentications per client IP (never shared, never Redis). */
   authFailureStore: RateLimitStore;
   dependencies: DependencyCheck[];
+  /** The readiness report (cached for `READINESS_CACHE_MS`, probed once at a time), with table freshness. */
+  readiness: () => Promise<ReadinessReport>;
   /** Prometheus registry and recording helpers of this instance (served at `/metrics`). */
   metrics: Metrics;
   /** Releases pools and handles, in reverse order of creation. */
@@ -100,7 +105,10 @@ export async function buildServices(
       if (report.applied.length > 0) logger.info({ applied: report.applied }, 'migrations applied');
     }
 
-    const openedWarehouse = overrides.warehouse ?? (await openWarehouse(config, logger));
+    const opened = overrides.warehouse
+      ? { warehouse: overrides.warehouse, holdsDemo: false }
+      : await openWarehouse(config, logger);
+    const openedWarehouse = opened.warehouse;
     const warehouse = instrumentWarehouse(openedWarehouse, metrics);
     metrics.setMemoryCollector(() => memoryByComponent(db, openedWarehouse));
     if (!overrides.warehouse) closers.push(() => warehouse.close());
@@ -129,7 +137,8 @@ export async function buildServices(
     if (
       config.database.mode === 'embedded' &&
       config.warehouse.kind === 'duckdb' &&
-      config.warehouse.seedDemo
+      config.warehouse.seedDemo &&
+      opened.holdsDemo
     ) {
       if ((await rag.countChunks()) === 0) {
         const summary = await rag.ingestPaths(DEMO_DOCUMENT_DIRS, { exclude: ['README.md'] });
@@ -225,12 +234,30 @@ export async function buildServices(
       },
     ];
 
+    const now = overrides.now ?? Date.now;
+    const freshness = async () => {
+      const tables = await insights.freshness(config.freshnessMaxAgeDays);
+      return {
+        max_age_days: config.freshnessMaxAgeDays,
+        stale_tables: tables.filter((table) => table.stale).map((table) => table.table),
+        tables,
+      };
+    };
+    metrics.setDataAgeCollector(async () =>
+      (await insights.catalog()).loadStates.map((state) => ({
+        table: state.table,
+        dataAgeSeconds: dataAgeSeconds(state.lastDataDate, now()),
+        lastLoadSeconds: state.lastLoadAt ? Math.round(Date.parse(`${state.lastLoadAt}Z`) / 1000) : null,
+      })),
+    );
+
     return {
       config,
       logger,
       version: VERSION,
       db,
       warehouse,
+      embeddedWarehouse: opened.warehouse instanceof DuckDbWarehouse ? opened.warehouse : null,
       keys,
       insights,
       forecasts,
@@ -242,6 +269,12 @@ export async function buildServices(
       limiter,
       authFailureStore: new MemoryRateLimitStore({ maxEntries: 50_000 }),
       dependencies,
+      readiness: createReadinessProbe({
+        checks: dependencies,
+        freshness,
+        cacheMs: config.readinessCacheMs,
+        now,
+      }),
       metrics,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {});
@@ -319,21 +352,35 @@ async function memoryByComponent(db: Database, warehouse: Warehouse): Promise<Re
   return components;
 }
 
-async function openWarehouse(config: Config, logger: Logger): Promise<Warehouse> {
+/**
+ * Opens the configured warehouse. The embedded one gets the demo dataset only when it is empty
+ * (`SEED_DEMO`); a warehouse holding a user's loads is served as it is. `holdsDemo` says whether the demo
+ * documents belong with it.
+ */
+async function openWarehouse(
+  config: Config,
+  logger: Logger,
+): Promise<{ warehouse: Warehouse; holdsDemo: boolean }> {
   const settings = config.warehouse;
   if (settings.kind === 'snowflake') {
     const { SnowflakeWarehouse } = await import('./adapters/snowflake/snowflake-warehouse.js');
-    return SnowflakeWarehouse.open(settings);
+    return { warehouse: await SnowflakeWarehouse.open(settings), holdsDemo: false };
   }
   const warehouse: DuckDbWarehouse = await openDuckDbWarehouse({
     path: settings.path,
     timeoutMs: settings.timeoutMs,
     threads: settings.threads,
   });
-  if (settings.seedDemo) {
+  if (!settings.seedDemo) return { warehouse, holdsDemo: false };
+  try {
     const { seedDemoData, defaultDemoEndDate } = await import('./domain/demo/seed.js');
     const result = await seedDemoData(warehouse, { endDate: defaultDemoEndDate() });
     if (result.seeded) logger.info({ rows: result.rows, end_date: result.endDate }, 'demo data seeded');
+    else if (result.status === 'user_data')
+      logger.info({ reason: result.reason }, 'warehouse holds loaded data; serving it without the demo');
+    return { warehouse, holdsDemo: result.status !== 'user_data' };
+  } catch (error) {
+    await warehouse.close();
+    throw error;
   }
-  return warehouse;
 }

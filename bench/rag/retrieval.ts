@@ -9,7 +9,7 @@ import { HashEmbedder } from '../../src/adapters/local/hash-embedder.js';
 import { openEmbeddedDatabase } from '../../src/adapters/postgres/database.js';
 import { migrate } from '../../src/adapters/postgres/migrate.js';
 import { PgRagRepository } from '../../src/adapters/postgres/rag-repository.js';
-import { RagIndexService, type SearchMode, toUri } from '../../src/domain/rag/index-service.js';
+import { documentUri, RagIndexService, type SearchMode, toUri } from '../../src/domain/rag/index-service.js';
 import { type LoadedDocument, loadFile, walkSources } from '../../src/domain/rag/ingest/index.js';
 
 interface Question {
@@ -54,12 +54,14 @@ export async function runRetrievalBench(log: (line: string) => void = () => {}):
     const rag = new RagIndexService(new PgRagRepository(db.pool, 'rag_dev'), embedder);
     await rag.ensureCompatible();
     const started = performance.now();
-    const summary = await rag.ingestPaths(
-      ['../shared/data/runbooks', 'data/demo/runbooks', 'data/demo/dashboards'],
-      {
-        exclude: ['README.md'],
-      },
-    );
+    const roots = ['../shared/data/runbooks', 'data/demo/runbooks', 'data/demo/dashboards'];
+    const summary = await rag.ingestPaths(roots, {
+      exclude: ['README.md'],
+    });
+    const uriOfFile = (file: string): string => {
+      const root = roots.find((candidate) => file.startsWith(`${candidate}/`));
+      return root ? documentUri(root, file) : file;
+    };
     const ingestSeconds = (performance.now() - started) / 1000;
     log(`ingested ${summary.added} documents, ${summary.chunks} chunks in ${ingestSeconds.toFixed(2)} s`);
 
@@ -77,7 +79,8 @@ export async function runRetrievalBench(log: (line: string) => void = () => {}):
       for (const question of positives) {
         const results = await rag.search(question.question, { allowedSites: null }, 20, mode);
         const documents = [...new Set(results.map((result) => result.uri))];
-        const rank = documents.findIndex((uri) => question.expected.includes(uri)) + 1;
+        const expected = question.expected.map(uriOfFile);
+        const rank = documents.findIndex((uri) => expected.includes(uri)) + 1;
         const hit = rank > 0 && rank <= 5 ? 1 : 0;
         const rr = rank > 0 ? 1 / rank : 0;
         hits += hit;

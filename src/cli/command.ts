@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { CommandResources } from './resources.js';
 
 /** Where a command writes; injectable so tests capture output. */
 export interface CliIo {
@@ -14,6 +15,10 @@ export interface CommandContext {
   io: CliIo;
   /** Loads configuration lazily so `--help` works with a broken environment. */
   config(overrides?: Record<string, string | undefined>): Config;
+  /** The stores to work on: lent by the running server, or (default) opened by the command itself. */
+  resources?: CommandResources;
+  /** Directory relative paths in `args` are resolved against (default: the process's). */
+  cwd?: string;
 }
 
 /** One `datalive` sub-command. */

@@ -19,6 +19,18 @@ export type IndexSizeCollector = () => number | Promise<number>;
 /** Returns bytes held per component (`node_heap`, `pglite_wasm`, `duckdb`, …); called on every scrape. */
 export type MemoryCollector = () => Promise<Record<string, number>>;
 
+/** One table's data age and last load, read at scrape time. */
+export interface TableAgeSample {
+  table: string;
+  /** Seconds since the end of the table's last data date; null without data. */
+  dataAgeSeconds: number | null;
+  /** Unix seconds of the table's last load; null when never loaded. */
+  lastLoadSeconds: number | null;
+}
+
+/** Reports every warehouse table's data age; called on every scrape. */
+export type DataAgeCollector = () => Promise<TableAgeSample[]>;
+
 /**
  * Prometheus metrics of one app instance: a private registry (never the global one) and typed
  * recording helpers. Every helper is a plain function, safe to pass around unbound.
@@ -44,6 +56,8 @@ export interface Metrics {
   readonly setIndexSizeCollector: (collect: IndexSizeCollector) => void;
   /** Sets the callback that reports memory per component when `/metrics` is scraped. */
   readonly setMemoryCollector: (collect: MemoryCollector) => void;
+  /** Sets the callback that reports each warehouse table's data age when `/metrics` is scraped. */
+  readonly setDataAgeCollector: (collect: DataAgeCollector) => void;
   /** The exposition text and its content type. */
   readonly render: () => Promise<{ contentType: string; body: string }>;
 }
@@ -137,6 +151,37 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['direction'] as const,
     registers: [registry],
   });
+
+  let dataAgeCollector: DataAgeCollector | undefined;
+  const tableGauge = (name: string, help: string, read: (sample: TableAgeSample) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['env', 'table'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        if (!dataAgeCollector) return;
+        try {
+          for (const sample of await dataAgeCollector()) {
+            const value = read(sample);
+            if (value !== null) this.set({ env: options.env, table: sample.table }, value);
+          }
+        } catch {
+          this.reset();
+        }
+      },
+    });
+  tableGauge(
+    'warehouse_data_age_seconds',
+    'Seconds since the end of the last day of data in each warehouse table (read at scrape time; absent for a table without data).',
+    (sample) => sample.dataAgeSeconds,
+  );
+  tableGauge(
+    'warehouse_last_load_timestamp_seconds',
+    'Unix time of the last load into each warehouse table (load_metadata).',
+    (sample) => sample.lastLoadSeconds,
+  );
 
   let indexSizeCollector: IndexSizeCollector | undefined;
   new Gauge({
@@ -235,6 +280,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     setMemoryCollector(collect) {
       memoryCollector = collect;
+    },
+    setDataAgeCollector(collect) {
+      dataAgeCollector = collect;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

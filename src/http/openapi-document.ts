@@ -46,6 +46,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
     'Production insights computed in the warehouse: catalog, daily rows, variance, anomalies and digest. Scope `insights:read`.',
   rag: 'Retrieval over the indexed runbooks and dashboards, and grounded explanations that cite warehouse facts and documents. Scopes `rag:explain` and `rag:write`.',
   admin: 'API key management for this environment. Scope `admin`.',
+  warehouse:
+    'Loads into the embedded warehouse for pipelines: a CSV body and a registered mapping, validated and loaded as `datalive load-csv` does. Scope `warehouse:write` or `admin`.',
   operations: 'Machine-readable API description and Prometheus metrics.',
 };
 

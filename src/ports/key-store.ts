@@ -1,7 +1,7 @@
 import type { Environment, RateTier } from '../profiles.js';
 
 /** Scopes a key can hold. */
-export const SCOPES = ['insights:read', 'rag:explain', 'rag:write', 'admin'] as const;
+export const SCOPES = ['insights:read', 'rag:explain', 'rag:write', 'warehouse:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** A stored API key (never the plaintext). */

@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { checkReadiness } from '../domain/health.js';
 import type { AppEnv } from '../http/context.js';
 import { jsonContent } from '../http/openapi.js';
 
@@ -21,11 +20,32 @@ const DependencySchema = z.object({
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 
+const TableFreshnessSchema = z
+  .object({
+    table: z.string(),
+    last_load_at: z.string().nullable(),
+    last_data_date: z.string().nullable(),
+    age_days: z.number().int().nullable(),
+    stale: z.boolean(),
+  })
+  .openapi('TableFreshness');
+
 const ReadinessSchema = z
   .object({
     status: z.enum(['ready', 'degraded', 'not_ready']),
     checked_at: z.string(),
     dependencies: z.array(DependencySchema),
+    freshness: z
+      .object({
+        max_age_days: z.number().int(),
+        stale_tables: z.array(z.string()),
+        tables: z.array(TableFreshnessSchema),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Each warehouse table's last load and last data date. When production data is older than `max_age_days` (per environment, `FRESHNESS_MAX_AGE_DAYS`), the table is named in `stale_tables` and the status is `degraded` (still 200). Absent when the warehouse cannot be read.",
+      }),
   })
   .openapi('Readiness');
 
@@ -52,7 +72,7 @@ const readiness = createRoute({
   tags: ['health'],
   summary: 'Readiness',
   description:
-    'Checks each dependency (database, vector extension, warehouse, rate-limit store, model endpoints) with its latency. 503 when a required one is down. No key needed; never shows connection strings.',
+    'Checks each dependency (database, vector extension, warehouse, rate-limit store, model endpoints) with its latency, and the freshness of each warehouse table. 503 when a required dependency is down; `degraded` (200) when an optional one is down or production data is stale. Results are reused for `READINESS_CACHE_MS` (5 s by default) and probed once at a time. No key needed; never shows connection strings.',
   responses: {
     200: jsonContent(ReadinessSchema, 'All required dependencies are up.'),
     503: jsonContent(ReadinessSchema, 'A required dependency is down.'),
@@ -67,7 +87,7 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
     const services = c.get('services');
     const deep = c.req.valid('query').deep;
     if (deep === '1' || deep === 'true') {
-      const report = await checkReadiness(services.dependencies);
+      const report = await services.readiness();
       return c.json(report, report.status === 'not_ready' ? 503 : 200);
     }
     return c.json(
@@ -81,7 +101,7 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
     );
   })
   .openapi(readiness, async (c) => {
-    const report = await checkReadiness(c.get('services').dependencies);
+    const report = await c.get('services').readiness();
     c.header('Cache-Control', 'no-store');
     return c.json(report, report.status === 'not_ready' ? 503 : 200);
   });

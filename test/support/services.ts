@@ -18,8 +18,10 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     DATALIVE_ENV: 'dev',
     DATALIVE_DATA_DIR: tempDir(),
+    DATALIVE_STATE_DIR: tempDir('datalive-state-'),
     LOG_LEVEL: 'silent',
     SEED_DEMO: '0',
+    READINESS_CACHE_MS: '0',
     API_KEY_PEPPER: 'test-pepper-0123456789abcdef0123456789',
     ...extra,
   };

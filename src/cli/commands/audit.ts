@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../../adapters/postgres/database.js';
-import { migrate } from '../../adapters/postgres/migrate.js';
-import { findRunningServer } from '../../control-plane.js';
 import { isIsoDate } from '../../domain/dates.js';
 import { toCsv } from '../../http/delivery.js';
 import { ENVIRONMENTS } from '../../profiles.js';
 import { type Command, UsageError } from '../command.js';
+import { resourcesOf } from '../resources.js';
 
 const COLUMNS = [
   'id',
@@ -30,7 +28,8 @@ export const auditCommand: Command = {
   summary: 'Export or prune the /rag/explain audit trail',
   usage:
     'datalive audit export [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--env E] [--format jsonl|csv]\n       datalive audit prune [--days N]',
-  async run({ args, io, config }) {
+  async run(context) {
+    const { args, io, config } = context;
     const [action, ...rest] = args;
     if (action !== 'export' && action !== 'prune')
       throw new UsageError('use `audit export` or `audit prune`');
@@ -57,14 +56,9 @@ export const auditCommand: Command = {
     const settings = config(values.env ? { DATALIVE_ENV: values.env } : {});
     const days = values.days === undefined ? settings.auditRetentionDays : Number(values.days);
     if (!Number.isInteger(days) || days < 1) throw new UsageError('--days must be a positive integer');
-    if (settings.database.mode === 'embedded' && findRunningServer(settings.dataDir)) {
-      throw new Error(
-        `the embedded server is running on ${settings.dataDir} and holds its database; stop it first`,
-      );
-    }
-    const db = await openDatabase(settings.database);
+    const lease = await resourcesOf(context).database(settings);
+    const db = lease.value;
     try {
-      await migrate(db.pool, { variables: { embedding_dimension: settings.embedder.dimension } });
       if (action === 'prune') {
         const { rowCount } = await db.pool.query(
           'DELETE FROM explain_audit WHERE env = $1 AND created_at < now() - make_interval(days => $2)',
@@ -89,7 +83,7 @@ export const auditCommand: Command = {
       else for (const row of normalised) io.out(JSON.stringify(row));
       return 0;
     } finally {
-      await db.close();
+      await lease.release();
     }
   },
 };

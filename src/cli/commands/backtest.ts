@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openDuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
-import type { Config } from '../../config.js';
 import {
   type BacktestReport,
   ForecastInputError,
@@ -17,6 +14,7 @@ import { loadSemanticModel, type SemanticModel } from '../../domain/insights/sem
 import type { Warehouse } from '../../ports/warehouse.js';
 import { type CliIo, type Command, UsageError } from '../command.js';
 import { createProgress, type Progress } from '../progress.js';
+import { resourcesOf } from '../resources.js';
 
 /** A series to backtest: one asset or the sum of one site's assets. */
 export interface SeriesSpec {
@@ -51,30 +49,6 @@ function parseStep(text: string): number {
   if (!(step >= 1 && step <= 365))
     throw new UsageError(`--step must be a whole number of days in 1–365, got "${text}"`);
   return step;
-}
-
-/** Opens the configured warehouse; a DuckDB file held by a running server is reported as such. */
-async function openWarehouse(settings: Config['warehouse']): Promise<Warehouse> {
-  if (settings.kind === 'snowflake') {
-    const { SnowflakeWarehouse } = await import('../../adapters/snowflake/snowflake-warehouse.js');
-    return SnowflakeWarehouse.open(settings);
-  }
-  if (settings.path !== ':memory:' && !existsSync(settings.path)) {
-    throw new Error(
-      `no warehouse at ${settings.path}; load data first (datalive seed-demo or datalive load-csv) or set DUCKDB_PATH`,
-    );
-  }
-  try {
-    return await openDuckDbWarehouse({ path: settings.path, timeoutMs: settings.timeoutMs });
-  } catch (error) {
-    if (/could not set lock|conflicting lock/i.test((error as Error).message)) {
-      throw new Error(
-        `the warehouse ${settings.path} is locked by another process (a running datalive server?); stop the server first`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
 }
 
 /** Every asset with production of the product, as `asset:ID` specs. */
@@ -173,7 +147,8 @@ export const backtestCommand: Command = {
   summary: 'Backtest the built-in forecasts on warehouse series (MASE, sMAPE, bias, coverage vs naive)',
   usage:
     'datalive backtest [--series asset:ID,site:ID,...] [--horizons 7,30,90] [--product oil] [--step 7] [--interval 0.8] [--families] [--json]',
-  async run({ args, io, config }) {
+  async run(context) {
+    const { args, io, config } = context;
     const { values } = parseArgs({
       args,
       options: {
@@ -202,7 +177,8 @@ export const backtestCommand: Command = {
     const requested = values.series === undefined ? null : parseSeriesSpecs(values.series);
 
     const settings = config();
-    const warehouse = await openWarehouse(settings.warehouse);
+    const lease = await resourcesOf(context).warehouse(settings);
+    const warehouse = lease.value;
     try {
       const model = loadSemanticModel();
       const catalog = await readCatalog(warehouse, model);
@@ -247,7 +223,7 @@ export const backtestCommand: Command = {
       );
       return 0;
     } finally {
-      await warehouse.close();
+      await lease.release();
     }
   },
 };

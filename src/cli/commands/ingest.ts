@@ -1,16 +1,20 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENVIRONMENTS } from '../../profiles.js';
 import { type Command, UsageError } from '../command.js';
 import { createProgress } from '../progress.js';
-import { openRagIndex } from '../rag-context.js';
+import { resourcesOf } from '../resources.js';
 
 /** `datalive ingest PATH...`: index runbooks and dashboards into the environment's vector index. */
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'Index Markdown, HTML, text, PDF and dashboard files into the RAG index',
   usage:
-    'datalive ingest PATH... [--env E] [--type runbook|dashboard] [--prune] [--exclude GLOB_OR_NAME]... [--json]',
-  async run({ args, io, config }) {
+    'datalive ingest PATH... [--env E] [--type runbook|dashboard] [--source NAME] [--prune] [--exclude GLOB_OR_NAME]... [--json]\n\n' +
+    "A document is identified by its source name (the folder's name, or --source) and its path inside the folder,\n" +
+    'so ingesting the same folder from anywhere finds the same documents.',
+  async run(context) {
+    const { args, io, config } = context;
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
@@ -19,6 +23,7 @@ export const ingestCommand: Command = {
         env: { type: 'string' },
         type: { type: 'string' },
         prune: { type: 'boolean', default: false },
+        source: { type: 'string' },
         exclude: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
       },
@@ -27,16 +32,24 @@ export const ingestCommand: Command = {
     if (values.env && !(ENVIRONMENTS as readonly string[]).includes(values.env)) {
       throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}`);
     }
+    if (
+      values.source !== undefined &&
+      (positionals.length !== 1 || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.source))
+    )
+      throw new UsageError('--source takes one name (letters, digits, . _ -) and exactly one PATH');
     if (values.type && values.type !== 'runbook' && values.type !== 'dashboard') {
       throw new UsageError('--type must be runbook or dashboard');
     }
     const settings = config(values.env ? { DATALIVE_ENV: values.env } : {});
-    const index = await openRagIndex(settings, { checkCompatible: true });
+    const lease = await resourcesOf(context).ragIndex(settings, { checkCompatible: true });
+    const index = lease.value;
+    const roots = positionals.map((target) => path.resolve(context.cwd ?? process.cwd(), target));
     let progress: ReturnType<typeof createProgress> | undefined;
     try {
-      const summary = await index.rag.ingestPaths(positionals, {
+      const summary = await index.rag.ingestPaths(roots, {
         type: values.type as 'runbook' | 'dashboard' | undefined,
         prune: values.prune,
+        ...(values.source ? { source: values.source } : {}),
         exclude: values.exclude ?? [],
         onProgress: (done, total, file) => {
           progress ??= createProgress(io, `ingest ${settings.profile.ragSchema}`, total);
@@ -56,7 +69,7 @@ export const ingestCommand: Command = {
       }
       return summary.failed.length > 0 ? 1 : 0;
     } finally {
-      await index.close();
+      await lease.release();
     }
   },
 };

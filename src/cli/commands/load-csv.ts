@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
+import type { DuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
 import {
   CsvFileError,
   dryRunSummary,
@@ -13,10 +14,12 @@ import {
   prepareCsvLoad,
   QUALITY_FLAGS,
   readMappingFile,
+  UnitClashError,
   writePreparedLoad,
 } from '../../domain/importer/index.js';
 import { type CliIo, type Command, UsageError } from '../command.js';
 import { createProgress, type Progress } from '../progress.js';
+import { type Lease, resourcesOf } from '../resources.js';
 
 const USAGE =
   'datalive load-csv [--table production_daily|downtime_events|forecast_daily|sites|assets|products] ' +
@@ -32,7 +35,8 @@ export const loadCsvCommand: Command = {
   name: 'load-csv',
   summary: 'Validate a CSV file with a YAML mapping and load it into the embedded DuckDB warehouse',
   usage: USAGE,
-  async run({ args, io, config }) {
+  async run(context) {
+    const { args, io, config } = context;
     const { values, positionals } = parseArgs({
       args,
       options: {
@@ -46,17 +50,16 @@ export const loadCsvCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one CSV file');
     if (!values.mapping) throw new UsageError('--mapping FILE.yaml is required');
-    const csvPath = positionals[0] as string;
+    const cwd = context.cwd ?? process.cwd();
+    const csvPath = path.resolve(cwd, positionals[0] as string);
+    const mappingPath = path.resolve(cwd, values.mapping);
     const json = values.json;
-    await ensureReadable(values.mapping, 'mapping file');
+    await ensureReadable(mappingPath, 'mapping file');
     await ensureReadable(csvPath, 'CSV file');
 
     let mapping: Mapping;
     try {
-      mapping = await readMappingFile(
-        values.mapping,
-        values.table === undefined ? {} : { table: values.table },
-      );
+      mapping = await readMappingFile(mappingPath, values.table === undefined ? {} : { table: values.table });
     } catch (error) {
       if (error instanceof MappingError) return reportMappingError(io, error, json);
       throw error;
@@ -83,30 +86,29 @@ export const loadCsvCommand: Command = {
       return 0;
     }
 
-    let warehouse: DuckDbWarehouse;
+    const resources = resourcesOf(context);
+    let lease: Lease<DuckDbWarehouse>;
     try {
-      warehouse = await openDuckDbWarehouse({
-        path: settings.warehouse.path,
-        timeoutMs: settings.warehouse.timeoutMs,
-      });
+      lease = await resources.embeddedWarehouse(settings, { create: true });
     } catch (error) {
-      if (!isLockError(error)) throw error;
-      const message =
-        `the warehouse ${settings.warehouse.path} is in use by another process (probably a running datalive ` +
-        'server); stop the server first (or use the API), then run load-csv again. Nothing was loaded.';
+      const message = `${(error as Error).message}. Nothing was loaded.`;
       if (json) io.out(JSON.stringify({ status: 'unavailable', message }, null, 2));
       else io.err(`datalive load-csv: ${message}`);
       return 1;
     }
     const loading = new PhaseProgress(io, 'loading');
     try {
-      const summary = await writePreparedLoad(warehouse, prepared, { onProgress: loading.update, started });
+      const summary = await writePreparedLoad(lease.value, prepared, { onProgress: loading.update, started });
       loading.stop();
+      resources.dataChanged();
       printSummary(io, summary, settings.warehouse.path, json);
       return 0;
+    } catch (error) {
+      if (error instanceof UnitClashError) return reportUnitClash(io, csvPath, error, json);
+      throw error;
     } finally {
       loading.stop();
-      await warehouse.close();
+      await lease.release();
     }
   },
 };
@@ -142,12 +144,6 @@ async function ensureReadable(filePath: string, what: string): Promise<void> {
   }
 }
 
-function isLockError(error: unknown): boolean {
-  return (
-    error instanceof Error && /could not set lock|conflicting lock|database is locked/i.test(error.message)
-  );
-}
-
 function printSummary(io: CliIo, summary: LoadSummary, warehousePath: string, json: boolean): void {
   if (json) {
     io.out(JSON.stringify({ status: summary.dryRun ? 'validated' : 'loaded', ...summary }, null, 2));
@@ -165,6 +161,16 @@ function printSummary(io: CliIo, summary: LoadSummary, warehousePath: string, js
     `  rows ${summary.dryRun ? 'to load' : 'loaded '}   ${summary.rowsLoaded}` +
       (summary.rowsReplaced > 0 ? ` (replacing ${summary.rowsReplaced} rows with the same keys)` : ''),
     `  dimensions     ${summary.dimensions.map((dimension) => `${dimension.table} ${dimension.rows}`).join(', ') || 'none'}`,
+    ...(summary.unitConversions.length > 0
+      ? [
+          `  units          ${summary.unitConversions
+            .map(
+              (entry) =>
+                `${entry.product_id} ${entry.from} → ${entry.to} (× ${Number(entry.factor.toPrecision(6))})`,
+            )
+            .join(', ')}`,
+        ]
+      : []),
     `  quality flags  ${summary.flaggedRows} rows flagged${flagged.length > 0 ? `: ${flagged.join(', ')}` : ''}`,
     `  time           ${summary.seconds.toFixed(2)} s`,
   ];
@@ -209,5 +215,18 @@ function reportMappingError(io: CliIo, error: MappingError, json: boolean, exitC
 function reportFileError(io: CliIo, csvPath: string, error: CsvFileError, json: boolean): number {
   if (json) io.out(JSON.stringify({ status: 'rejected', source: csvPath, message: error.message }, null, 2));
   else io.err(`datalive load-csv: ${csvPath} rejected, nothing was loaded: ${error.message}`);
+  return 1;
+}
+
+function reportUnitClash(io: CliIo, csvPath: string, error: UnitClashError, json: boolean): number {
+  if (json) {
+    io.out(
+      JSON.stringify(
+        { status: 'rejected', source: csvPath, message: error.message, clashes: error.clashes },
+        null,
+        2,
+      ),
+    );
+  } else io.err(`datalive load-csv: ${csvPath} rejected, nothing was loaded: ${error.message}`);
   return 1;
 }

@@ -2,16 +2,26 @@ import { parseArgs } from 'node:util';
 import { openDatabase } from '../../adapters/postgres/database.js';
 import { migrate } from '../../adapters/postgres/migrate.js';
 import type { Command } from '../command.js';
+import { resourcesOf } from '../resources.js';
 
 /** `datalive migrate`: applies pending migrations to the configured database. */
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'Apply pending database migrations (safe to run concurrently)',
   usage: 'datalive migrate',
-  async run({ args, io, config }) {
+  async run(context) {
+    const { args, io, config } = context;
     parseArgs({ args, options: {}, strict: true });
     const settings = config();
-    const db = await openDatabase(settings.database);
+    const resources = resourcesOf(context);
+    const lease =
+      resources.where === 'server'
+        ? await resources.database(settings)
+        : await (async () => {
+            const db = await openDatabase(settings.database);
+            return { value: db, release: () => db.close() };
+          })();
+    const db = lease.value;
     try {
       const report = await migrate(db.pool, {
         variables: { embedding_dimension: settings.embedder.dimension },
@@ -24,7 +34,7 @@ export const migrateCommand: Command = {
       );
       return 0;
     } finally {
-      await db.close();
+      await lease.release();
     }
   },
 };

@@ -2,20 +2,22 @@ import { parseArgs } from 'node:util';
 import { ENVIRONMENTS } from '../../profiles.js';
 import { type Command, UsageError } from '../command.js';
 import { createProgress } from '../progress.js';
-import { openRagIndex } from '../rag-context.js';
+import { resourcesOf } from '../resources.js';
 
 /** `datalive reembed`: rebuilds the environment's vectors with the configured embedding model and dimension. */
 export const reembedCommand: Command = {
   name: 'reembed',
   summary: 'Re-embed every chunk with the configured embedder (after a model or dimension change)',
   usage: 'datalive reembed [--env E]',
-  async run({ args, io, config }) {
+  async run(context) {
+    const { args, io, config } = context;
     const { values } = parseArgs({ args, strict: true, options: { env: { type: 'string' } } });
     if (values.env && !(ENVIRONMENTS as readonly string[]).includes(values.env)) {
       throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}`);
     }
     const settings = config(values.env ? { DATALIVE_ENV: values.env } : {});
-    const index = await openRagIndex(settings, { checkCompatible: false });
+    const lease = await resourcesOf(context).ragIndex(settings, { checkCompatible: false });
+    const index = lease.value;
     try {
       let progress: ReturnType<typeof createProgress> | undefined;
       let reported = 0;
@@ -36,7 +38,7 @@ export const reembedCommand: Command = {
       );
       return 0;
     } finally {
-      await index.close();
+      await lease.release();
     }
   },
 };

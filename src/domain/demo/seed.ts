@@ -19,11 +19,20 @@ export const DEMO_SOURCE = 'demo';
 export interface SeedDemoOptions extends DemoDatasetOptions {
   /** `load_metadata.loaded_at` (default: now). */
   loadedAt?: Date;
+  /** Replace an earlier demo seed (a warehouse holding only demo data) with one for `endDate`. */
+  replace?: boolean;
 }
+
+/**
+ * What {@link seedDemoData} found and did: `seeded` into an empty warehouse, `replaced` an earlier demo
+ * seed, left the `demo_present` one alone, or refused because the warehouse holds `user_data`.
+ */
+export type SeedDemoStatus = 'seeded' | 'replaced' | 'demo_present' | 'user_data';
 
 /** What {@link seedDemoData} did. */
 export interface SeedDemoResult {
-  /** True when rows were written; false when demo data was already present. */
+  status: SeedDemoStatus;
+  /** True when rows were written (`seeded` or `replaced`). */
   seeded: boolean;
   /** Why nothing was loaded (null when seeded). */
   reason: string | null;
@@ -101,8 +110,10 @@ const TABLE_COLUMNS: {
 
 /**
  * Loads the demo dataset for `endDate` into the warehouse in one transaction (appenders, then one
- * `load_metadata` row per table with source `demo`). Idempotent: when demo data is already present
- * (a demo load is recorded or the demo sites exist) nothing is written and `seeded` is false.
+ * `load_metadata` row per table with source `demo`). The demo only ever goes into an empty warehouse:
+ * when demo data is already present nothing is written (or, with `replace`, it is deleted and seeded
+ * again for `endDate`); a warehouse holding any other data (a user's loads) is never touched, so demo
+ * and user rows can never share a product, a unit or a key.
  */
 export async function seedDemoData(
   warehouse: DuckDbWarehouse,
@@ -111,17 +122,30 @@ export async function seedDemoData(
   const started = performance.now();
   const loadedAt = (options.loadedAt ?? new Date()).toISOString().slice(0, 19).replace('T', ' ');
   return warehouse.transaction(async (connection) => {
-    const existingEndDate = await existingDemoEndDate(connection);
-    if (existingEndDate !== undefined) {
-      const endDate = existingEndDate ?? options.endDate;
-      return {
-        seeded: false,
-        reason: 'demo data already present',
-        endDate,
-        rows: countRows(null),
-        incidents: demoIncidents(endDate),
-        elapsedMs: performance.now() - started,
-      };
+    const contents = await inspectContents(connection);
+    const skipped = (status: SeedDemoStatus, reason: string, endDate: string): SeedDemoResult => ({
+      status,
+      seeded: false,
+      reason,
+      endDate,
+      rows: countRows(null),
+      incidents: demoIncidents(endDate),
+      elapsedMs: performance.now() - started,
+    });
+    if (contents.kind === 'user_data') {
+      return skipped(
+        'user_data',
+        `the warehouse holds loaded data (${contents.description}); the demo is seeded only into an empty warehouse`,
+        options.endDate,
+      );
+    }
+    if (contents.kind === 'demo' && !options.replace) {
+      const endDate = contents.endDate ?? options.endDate;
+      return skipped('demo_present', 'demo data already present', endDate);
+    }
+    if (contents.kind === 'demo') {
+      for (const table of [...DEMO_TABLES].reverse()) await connection.run(`DELETE FROM analytics.${table}`);
+      await connection.run('DELETE FROM analytics.load_metadata');
     }
     const dataset = generateDemoDataset(options);
     for (const table of DEMO_TABLES) await appendTable(connection, table, dataset);
@@ -132,6 +156,7 @@ export async function seedDemoData(
       );
     }
     return {
+      status: contents.kind === 'demo' ? 'replaced' : 'seeded',
       seeded: true,
       reason: null,
       endDate: dataset.meta.end_date,
@@ -142,21 +167,41 @@ export async function seedDemoData(
   });
 }
 
-/** `undefined` when no demo data is present; otherwise its last production day (null if it has none). */
-async function existingDemoEndDate(connection: DuckDBConnection): Promise<string | null | undefined> {
+/** What a warehouse holds, as far as the demo seed is concerned. */
+export type WarehouseContents =
+  | { kind: 'empty' }
+  | { kind: 'demo'; endDate: string | null }
+  | { kind: 'user_data'; description: string };
+
+/**
+ * Classifies the warehouse: `empty` (no row in any table), `demo` (every load recorded is a demo seed and
+ * the demo sites are present) or `user_data` (anything else, including rows written without a load record).
+ */
+export async function inspectContents(connection: DuckDBConnection): Promise<WarehouseContents> {
   const siteIds = DEMO_SITES.map((site) => site.site_id);
+  const counts = DEMO_TABLES.map((table) => `(SELECT count(*) FROM analytics.${table}) AS ${table}`).join(
+    ', ',
+  );
   const reader = await connection.runAndReadAll(
-    `SELECT
-       (SELECT count(*) FROM analytics.load_metadata WHERE source = ?) AS loads,
-       (SELECT count(*) FROM analytics.sites WHERE site_id IN (${siteIds.map(() => '?').join(', ')})) AS sites,
+    `SELECT ${counts},
+       (SELECT count(*) FROM analytics.load_metadata WHERE source = ?) AS demo_loads,
+       (SELECT count(*) FROM analytics.load_metadata WHERE source <> ?) AS other_loads,
+       (SELECT string_agg(DISTINCT source, ', ' ORDER BY source) FROM analytics.load_metadata WHERE source <> ?) AS other_sources,
+       (SELECT count(*) FROM analytics.sites WHERE site_id NOT IN (${siteIds.map(() => '?').join(', ')})) AS other_sites,
        (SELECT CAST(max(p.date) AS VARCHAR) FROM analytics.production_daily p
           JOIN analytics.assets a ON a.asset_id = p.asset_id
          WHERE a.site_id IN (${siteIds.map(() => '?').join(', ')})) AS end_date`,
-    [DEMO_SOURCE, ...siteIds, ...siteIds],
+    [DEMO_SOURCE, DEMO_SOURCE, DEMO_SOURCE, ...siteIds, ...siteIds],
   );
-  const [loads, sites, endDate] = reader.getRowsJson()[0] ?? [];
-  if (Number(loads ?? 0) === 0 && Number(sites ?? 0) === 0) return undefined;
-  return typeof endDate === 'string' ? endDate : null;
+  const row = reader.getRowObjectsJson()[0] ?? {};
+  const rows = DEMO_TABLES.reduce((sum, table) => sum + Number(row[table] ?? 0), 0);
+  const otherLoads = Number(row.other_loads ?? 0);
+  if (rows === 0 && otherLoads === 0) return { kind: 'empty' };
+  if (otherLoads > 0)
+    return { kind: 'user_data', description: `${otherLoads} load(s) from ${String(row.other_sources)}` };
+  if (Number(row.demo_loads ?? 0) === 0 || Number(row.other_sites ?? 0) > 0)
+    return { kind: 'user_data', description: `${rows} rows not written by the demo seed` };
+  return { kind: 'demo', endDate: typeof row.end_date === 'string' ? row.end_date : null };
 }
 
 function countRows(dataset: DemoDataset | null): Record<DemoTable, number> {

@@ -7,6 +7,7 @@ export { type CsvOptions, type CsvRecord, parseCsv } from './csv.js';
 export { CsvFileError, LoadValidationError, type RowError } from './errors.js';
 export {
   type DimensionSummary,
+  declaredUnits,
   dryRunSummary,
   type LoadCsvOptions,
   type LoadSummary,
@@ -29,5 +30,21 @@ export {
 } from './mapping.js';
 export { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
 export { QUALITY_FLAGS, type QualityFlag } from './quality.js';
+export {
+  listRegisteredMappings,
+  MAPPING_NAME,
+  type RegisteredMapping,
+  readRegisteredMapping,
+} from './registry.js';
 export { LOADABLE_TABLE_NAMES, LOADABLE_TABLES, type LoadableTableName } from './tables.js';
+export {
+  BOE,
+  CUBIC_METRES_PER_UNIT,
+  conversionFactor,
+  type UnitClash,
+  UnitClashError,
+  type UnitConversion,
+  VOLUME_UNITS,
+  type VolumeUnit,
+} from './units.js';
 export { compileDateFormat, parseNumber } from './values.js';

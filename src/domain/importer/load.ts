@@ -8,6 +8,7 @@ import { type Mapping, MappingError, parseMapping } from './mapping.js';
 import { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
 import type { QualityFlag } from './quality.js';
 import type { ColumnType, DimensionTableName, LoadableTable, LoadableTableName } from './tables.js';
+import { type UnitClash, UnitClashError } from './units.js';
 import { epochDayOf } from './values.js';
 
 /** Options of {@link loadCsv}. Give exactly one of `csvText` and `filePath`. */
@@ -56,6 +57,8 @@ export interface LoadSummary {
   /** Loaded rows carrying each quality flag. */
   flags: Record<QualityFlag, number>;
   dimensions: DimensionSummary[];
+  /** Conversions applied, per product (from the mapping's `convert_units`). */
+  unitConversions: Array<{ product_id: string; from: string; to: string; factor: number }>;
   warnings: string[];
   /** ISO timestamp (UTC) recorded in `load_metadata`. */
   loadedAt: string;
@@ -126,6 +129,7 @@ export async function writePreparedLoad(
   const warnings: string[] = [];
   const updated = new Map<string, number>();
   const replaced = await warehouse.transaction(async (connection) => {
+    await refuseUnitChanges(connection, declaredUnits(prepared));
     let mainReplaced = 0;
     for (const table of tables) {
       const isMain = table === prepared.main;
@@ -140,6 +144,43 @@ export async function writePreparedLoad(
     return mainReplaced;
   });
   return summarize(prepared, started, { dryRun: false, replaced, updated, warnings });
+}
+
+/** Units a prepared load gives its products: product rows it writes, and the targets of its conversions. */
+export function declaredUnits(prepared: PreparedLoad): Map<string, string> {
+  const units = new Map<string, string>();
+  for (const table of [...prepared.dimensions, prepared.main]) {
+    if (table.table.name !== 'products') continue;
+    const idAt = table.table.columns.findIndex((column) => column.name === 'product_id');
+    const unitAt = table.table.columns.findIndex((column) => column.name === 'unit');
+    for (const row of table.rows) {
+      const unit = row[unitAt];
+      if (unit !== null && unit !== undefined) units.set(String(row[idAt]), String(unit));
+    }
+  }
+  for (const [product, conversion] of Object.entries(prepared.unitConversions))
+    units.set(product, conversion.to);
+  return units;
+}
+
+/** Throws {@link UnitClashError} when a declared unit differs from the product's unit in the warehouse. */
+async function refuseUnitChanges(
+  connection: DuckDBConnection,
+  declared: ReadonlyMap<string, string>,
+): Promise<void> {
+  if (declared.size === 0) return;
+  const ids = [...declared.keys()];
+  const reader = await connection.runAndReadAll(
+    `SELECT product_id, unit FROM analytics.products WHERE product_id IN (${ids.map(() => '?').join(', ')}) ORDER BY product_id`,
+    ids,
+  );
+  const clashes: UnitClash[] = [];
+  for (const [productId, unit] of reader.getRowsJson()) {
+    const fileUnit = declared.get(String(productId));
+    if (fileUnit !== undefined && fileUnit !== String(unit))
+      clashes.push({ product_id: String(productId), warehouse_unit: String(unit), file_unit: fileUnit });
+  }
+  if (clashes.length > 0) throw new UnitClashError(clashes);
 }
 
 /** The summary of a prepared load that is not written (`--dry-run`): what a load would do. */
@@ -296,6 +337,12 @@ function summarize(
       table: dimension.table.name as DimensionTableName,
       rows: dimension.rows.length,
       updated: written.updated.get(dimension.table.name) ?? 0,
+    })),
+    unitConversions: Object.entries(prepared.unitConversions).map(([product, conversion]) => ({
+      product_id: product,
+      from: conversion.from,
+      to: conversion.to,
+      factor: conversion.factor,
     })),
     warnings: [...prepared.warnings, ...(written.warnings ?? [])],
     loadedAt: prepared.loadedAt.toISOString(),

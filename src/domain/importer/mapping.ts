@@ -12,6 +12,7 @@ import {
   type LoadableTableName,
   type TableColumn,
 } from './tables.js';
+import { conversionFactor, type Phase, type UnitConversion, type VolumeUnit } from './units.js';
 import { compileDateFormat, type DecimalMark } from './values.js';
 
 /** Where a target column's value comes from, after validation. */
@@ -49,6 +50,8 @@ export interface Mapping {
   columns: Record<string, ColumnSource>;
   unpivot: UnpivotEntry[];
   dimensions: Partial<Record<DimensionTableName, Array<Record<string, ColumnSource>>>>;
+  /** Per product id: the unit the file is in and the unit to store (volumes are multiplied by `factor`). */
+  convertUnits: Record<string, UnitConversion>;
 }
 
 /** One problem in a mapping, with the dotted path of the field (`columns.date.format`). */
@@ -143,6 +146,16 @@ const mappingSchema = z.strictObject({
       products: dimensionSchema.optional(),
     })
     .default({}),
+  convert_units: z
+    .record(
+      z.string().trim().min(1, 'must be a product id'),
+      z.strictObject({
+        from: z.string().min(1),
+        to: z.string().min(1),
+        phase: z.enum(['liquid', 'gas']).optional(),
+      }),
+    )
+    .default({}),
 });
 
 /** Options of {@link parseMapping} and {@link validateMapping}. */
@@ -223,6 +236,7 @@ export function validateMapping(input: unknown, options: MappingOptions = {}): M
           issues.push({ path: `${path}.${column.name}`, message: `is required for ${dimension}` });
     });
   }
+  const convertUnits = checkConversions(raw.convert_units, tableName, raw.dimensions.products, issues);
   if (issues.length > 0) throw new MappingError(issues, options.origin);
 
   return {
@@ -247,7 +261,53 @@ export function validateMapping(input: unknown, options: MappingOptions = {}): M
         return entries ? [[dimension, entries.map(toSources)]] : [];
       }),
     ),
+    convertUnits,
   };
+}
+
+/** Tables whose rows carry volumes of a product, and those volume columns. */
+export const VOLUME_COLUMNS: Partial<Record<LoadableTableName, readonly string[]>> = {
+  production_daily: ['actual_volume', 'planned_volume'],
+  forecast_daily: ['p10', 'p50', 'p90'],
+  downtime_events: ['lost_volume'],
+};
+
+function checkConversions(
+  declared: Record<string, { from: string; to: string; phase?: Phase | undefined }>,
+  table: LoadableTableName,
+  products: ReadonlyArray<Record<string, RawColumnSpec>> | undefined,
+  issues: MappingIssue[],
+): Record<string, UnitConversion> {
+  const conversions: Record<string, UnitConversion> = {};
+  const entries = Object.entries(declared);
+  if (entries.length > 0 && !VOLUME_COLUMNS[table]) {
+    issues.push({ path: 'convert_units', message: `${table} has no volumes to convert` });
+    return conversions;
+  }
+  for (const [product, spec] of entries) {
+    const path = `convert_units.${product}`;
+    const result = conversionFactor(spec.from, spec.to, spec.phase);
+    if ('error' in result) {
+      issues.push({ path, message: result.error });
+      continue;
+    }
+    for (const entry of products ?? []) {
+      const id = entry.product_id;
+      const unit = entry.unit;
+      if (id?.value !== product || unit?.value === undefined || unit.value === spec.from) continue;
+      issues.push({
+        path,
+        message: `dimensions.products declares ${product} in ${String(unit.value)}, but convert_units converts from ${spec.from}`,
+      });
+    }
+    conversions[product] = {
+      from: spec.from as VolumeUnit,
+      to: spec.to as VolumeUnit,
+      ...(spec.phase ? { phase: spec.phase } : {}),
+      factor: result.factor,
+    };
+  }
+  return conversions;
 }
 
 type RawColumnSpec = z.infer<typeof columnSpecSchema>;

@@ -7,6 +7,7 @@ import {
   MappingError,
   type MappingIssue,
   type RowFilter,
+  VOLUME_COLUMNS,
 } from './mapping.js';
 import {
   emptyFlagCounts,
@@ -18,6 +19,7 @@ import {
   type QualityFlag,
 } from './quality.js';
 import { DIMENSION_TABLE_NAMES, LOADABLE_TABLES, type LoadableTable, type TableColumn } from './tables.js';
+import type { UnitConversion } from './units.js';
 import { compileDateFormat, isoDateOf, type Parsed } from './values.js';
 
 /** Progress of a load: `validate` counts lines of the file, `load` counts rows written. */
@@ -46,6 +48,8 @@ export interface PreparedLoad {
   rowsRead: number;
   /** Records dropped by `filter`, or matched by no `unpivot` entry. */
   rowsFiltered: number;
+  /** Unit conversions the mapping declared, already applied to the rows (see `convert_units`). */
+  unitConversions: Record<string, UnitConversion>;
   /** Target rows carrying each flag. */
   flags: Record<QualityFlag, number>;
   /** Target rows carrying at least one flag. */
@@ -222,6 +226,10 @@ export function prepareLoad(options: PrepareOptions): PreparedLoad {
   if (rowsRead === 0) throw new CsvFileError('the file has a header but no data rows');
 
   const { flags, flaggedRows } = storeFlags(table, rows, masks);
+  convertVolumes(table, rows, mapping.convertUnits);
+  const dimensionTables = dimensionRows.tables(mapping);
+  for (const prepared of dimensionTables)
+    if (prepared.table.name === 'products') relabelConvertedProducts(prepared, mapping.convertUnits);
 
   return {
     source: options.source,
@@ -234,13 +242,47 @@ export function prepareLoad(options: PrepareOptions): PreparedLoad {
         ...mapping.unpivot.map((entry) => entry.columns),
       ]),
     },
-    dimensions: dimensionRows.tables(mapping),
+    dimensions: dimensionTables,
+    unitConversions: mapping.convertUnits,
     rowsRead,
     rowsFiltered,
     flags,
     flaggedRows,
     warnings: dimensionRows.warnings(),
   };
+}
+
+/** Multiplies the volume columns of rows whose product has a declared conversion by its factor. */
+function convertVolumes(
+  table: LoadableTable,
+  rows: CellValue[][],
+  conversions: Readonly<Record<string, UnitConversion>>,
+): void {
+  const volumeColumns = VOLUME_COLUMNS[table.name];
+  if (!volumeColumns || Object.keys(conversions).length === 0) return;
+  const productAt = positionOf(table, 'product_id');
+  const positions = volumeColumns.map((name) => positionOf(table, name));
+  for (const row of rows) {
+    const conversion = conversions[String(row[productAt])];
+    if (!conversion) continue;
+    for (const position of positions) {
+      const value = row[position];
+      if (typeof value === 'number') row[position] = value * conversion.factor;
+    }
+  }
+}
+
+/** Products converted by the mapping are stored in the target unit. */
+function relabelConvertedProducts(
+  prepared: PreparedTable,
+  conversions: Readonly<Record<string, UnitConversion>>,
+): void {
+  const idAt = positionOf(prepared.table, 'product_id');
+  const unitAt = positionOf(prepared.table, 'unit');
+  for (const row of prepared.rows) {
+    const conversion = conversions[String(row[idAt])];
+    if (conversion && (row[unitAt] === conversion.from || row[unitAt] === null)) row[unitAt] = conversion.to;
+  }
 }
 
 /** Writes each row's `quality_flags` text and counts the rows per flag. */

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../ports/warehouse.js';
+import { readLoadStates, type TableLoadState } from './freshness.js';
 import { type SemanticModel, warehouseTable } from './semantic.js';
 
 /** A member of a dimension. */
@@ -17,6 +18,8 @@ export interface Catalog {
   firstDate: string | null;
   /** Forecast model versions present, newest first. */
   forecastVersions: string[];
+  /** Last load and last data date of each table (freshness is judged against the day it is read). */
+  loadStates: TableLoadState[];
   /** Count of rows per data-quality flag. */
   qualityFlags: Record<string, number>;
   /** Changes whenever data is loaded; part of every cache key. */
@@ -39,7 +42,7 @@ export async function readCatalog(warehouse: Warehouse, model: SemanticModel): P
   const asset = dims.asset?.members;
   const product = dims.product?.members;
   if (!site || !asset || !product) throw new Error('semantic model lacks site, asset or product members');
-  const [dataVersion, sites, assets, products, range, versions, flags] = await Promise.all([
+  const [dataVersion, sites, assets, products, range, versions, flags, loadStates] = await Promise.all([
     readDataVersion(warehouse, model),
     warehouse.query<{ id: string; name: string }>(
       `SELECT ${site.id} AS id, ${site.name} AS name FROM ${site.table} ORDER BY ${site.id}`,
@@ -59,6 +62,7 @@ export async function readCatalog(warehouse: Warehouse, model: SemanticModel): P
     warehouse.query<{ quality_flags: string; n: number }>(
       `SELECT quality_flags, COUNT(*) AS n FROM ${model.sources.production.table} WHERE quality_flags IS NOT NULL GROUP BY quality_flags`,
     ),
+    readLoadStates(warehouse, model),
   ]);
   const qualityFlags: Record<string, number> = {};
   for (const row of flags.rows) {
@@ -75,6 +79,7 @@ export async function readCatalog(warehouse: Warehouse, model: SemanticModel): P
     firstDate: range.rows[0]?.first_date ?? null,
     forecastVersions: versions.rows.map((row) => row.model_version),
     qualityFlags,
+    loadStates,
     dataVersion,
   };
 }

@@ -7,6 +7,7 @@ import { type Catalog, readCatalog, readDataVersion } from './catalog.js';
 import { type DailyCursor, type DailyPage, readDailyPage } from './daily.js';
 import { buildDigest, type DigestInsight } from './digest.js';
 import { type EventCursor, type EventPage, readEventPage } from './events.js';
+import { assessFreshness, type TableFreshness } from './freshness.js';
 import type { InsightFilters } from './query.js';
 import type { SemanticModel } from './semantic.js';
 import {
@@ -88,6 +89,18 @@ export class InsightsService {
       }
     })();
     return this.catalogLoading;
+  }
+
+  /** Each table's freshness today (this service's clock), judged against `maxAgeDays`. */
+  async freshness(maxAgeDays: number): Promise<TableFreshness[]> {
+    const catalog = await this.catalog();
+    return assessFreshness(catalog.loadStates, new Date(this.now()).toISOString().slice(0, 10), maxAgeDays);
+  }
+
+  /** Forgets the catalog and every cached result (after a load through this process). */
+  invalidate(): void {
+    this.catalogState = undefined;
+    this.cache.clear();
   }
 
   /** Forecast version used for warehouse forecasts, or null when none is loaded. */

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type {
   ChunkFilters,
@@ -129,6 +130,8 @@ export class RagIndexService {
       type?: 'runbook' | 'dashboard';
       prune?: boolean;
       exclude?: (string | RegExp)[];
+      /** Source name of the documents (default: each root folder's name); see {@link documentUri}. */
+      source?: string;
       onProgress?: (done: number, total: number, file: string) => void;
     } = {},
   ): Promise<IngestSummary> {
@@ -144,10 +147,10 @@ export class RagIndexService {
     };
     for (const root of paths) {
       const files = await walkSources([root], { exclude: options.exclude ?? [] });
-      const sourceRoot = toUri(root);
+      const sourceRoot = sourceNameOf(root, options.source);
       const seen = new Set<string>();
       for (const [index, file] of files.entries()) {
-        const uri = toUri(file);
+        const uri = documentUri(root, file, options.source);
         seen.add(uri);
         try {
           const document = await loadFile(file, { uri, ...(options.type ? { type: options.type } : {}) });
@@ -363,8 +366,32 @@ function isTransient(error: unknown): boolean {
 
 const round = (value: number, digits = 4): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** A file path as a stable, portable URI relative to the working directory. */
+/** A file path as a URI relative to the working directory (for callers outside `ingestPaths`, e.g. benches). */
 export function toUri(file: string): string {
+  return cwdRelativeUri(file);
+}
+
+/** The source name of an ingest root: `source` when given, else the folder's name (a file's folder's). */
+export function sourceNameOf(root: string, source?: string): string {
+  if (source) return source;
+  const absolute = path.resolve(root);
+  const folder = statSync(absolute).isDirectory() ? absolute : path.dirname(absolute);
+  return path.basename(folder) || 'root';
+}
+
+/**
+ * A document's stable id: its source name, then its path relative to the root given to `ingest`, with `/`
+ * separators (`runbooks/etcd/etcdNoLeader.md`). It does not depend on the folder `ingest` runs from, so
+ * ingesting the same folder from anywhere finds the same documents and changes nothing.
+ */
+export function documentUri(root: string, file: string, source?: string): string {
+  const absoluteRoot = path.resolve(root);
+  const base = statSync(absoluteRoot).isDirectory() ? absoluteRoot : path.dirname(absoluteRoot);
+  const relative = path.relative(base, path.resolve(file)).split(path.sep).join('/');
+  return `${sourceNameOf(root, source)}/${relative}`;
+}
+
+function cwdRelativeUri(file: string): string {
   const relative = path.relative(process.cwd(), path.resolve(file));
   return relative.split(path.sep).join('/') || '.';
 }

@@ -6,6 +6,8 @@ import { ProblemError, problemResponse } from '../problem.js';
 /** Options for {@link limitRequestBody}. */
 export interface LimitRequestBodyOptions {
   maxBytes: number;
+  /** Paths that stream their body under their own limit (HTTP loads), exempt from this one. */
+  exempt?: (path: string) => boolean;
 }
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
@@ -25,7 +27,7 @@ export function limitRequestBody(options: LimitRequestBodyOptions): MiddlewareHa
       ),
   });
   return async function limitRequestBodyMiddleware(c, next) {
-    if (BODYLESS_METHODS.has(c.req.method)) return next();
+    if (BODYLESS_METHODS.has(c.req.method) || options.exempt?.(c.req.path)) return next();
     return limit(c, next);
   };
 }

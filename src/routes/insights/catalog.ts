@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/context.js';
 import { notModified } from '../../http/delivery.js';
@@ -33,6 +34,21 @@ const CatalogSchema = z
       as_of: z.string().nullable(),
       first_date: z.string().nullable(),
       quality_flags: z.record(z.string(), z.number()),
+      freshness_max_age_days: z.number().int(),
+      tables: z
+        .array(
+          z.object({
+            table: z.string(),
+            last_load_at: z.string().nullable(),
+            last_data_date: z.string().nullable(),
+            age_days: z.number().int().nullable(),
+            stale: z.boolean(),
+          }),
+        )
+        .openapi({
+          description:
+            "Each warehouse table's last load (`load_metadata`), last data date and age in days; `stale` when the production data is older than `freshness_max_age_days` (per environment).",
+        }),
     }),
   })
   .openapi('Catalog');
@@ -54,16 +70,20 @@ const route = createRoute({
 
 /** `GET /insights`. */
 export const catalogRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
-  const { insights } = c.get('services');
+  const { insights, config } = c.get('services');
   const catalog = await insights.catalog();
+  const tables = await insights.freshness(config.freshnessMaxAgeDays);
   const allowed = c.get('principal').siteAllowlist;
   const sites = allowed ? catalog.sites.filter((site) => allowed.includes(site.id)) : catalog.sites;
   const assets = allowed ? catalog.assets.filter((asset) => allowed.includes(asset.site_id)) : catalog.assets;
   const cached = notModified(
     c,
-    `"catalog-${Buffer.from(`${catalog.dataVersion}|${allowed?.join(',') ?? '*'}`)
-      .toString('base64url')
-      .slice(0, 40)}"`,
+    `"catalog-${createHash('sha256')
+      .update(
+        `${catalog.dataVersion}|${tables.map((table) => table.age_days).join(',')}|${allowed?.join(',') ?? '*'}`,
+      )
+      .digest('base64url')
+      .slice(0, 32)}"`,
   );
   if (cached) return cached;
   const model = insights.model;
@@ -89,7 +109,13 @@ export const catalogRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
       insight_types: model.insight_types,
       default_product: model.default_product,
       forecast_versions: catalog.forecastVersions,
-      data: { as_of: catalog.asOf, first_date: catalog.firstDate, quality_flags: catalog.qualityFlags },
+      data: {
+        as_of: catalog.asOf,
+        first_date: catalog.firstDate,
+        quality_flags: catalog.qualityFlags,
+        freshness_max_age_days: config.freshnessMaxAgeDays,
+        tables,
+      },
     },
     200,
   );

@@ -173,7 +173,7 @@ describe('datalive load-csv', () => {
       const result = await run(['--mapping', mappingPath, goodCsv]);
       expect(result.code).toBe(1);
       expect(result.stderr.join('\n')).toMatch(
-        /is in use by another process .*stop the server first \(or use the API\)/,
+        /is locked by another process .*stop the server first or close that process\. Nothing was loaded\./,
       );
     });
   });

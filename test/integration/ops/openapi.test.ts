@@ -32,12 +32,17 @@ const redoclyCli = path.join(path.dirname(require.resolve('@redocly/cli/package.
 const lintConfig = fileURLToPath(new URL('./redocly.yaml', import.meta.url));
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-/** Routes served by the app that are deliberately not API operations: the HTML pages (reference, console) and their assets. */
+/**
+ * Routes served by the app that are deliberately not API operations: the HTML pages (reference, console) and
+ * their assets, and the local CLI's command runner, which answers only on the owner-only control socket (404
+ * on the network).
+ */
 const UNDOCUMENTED = new Set([
   'GET /docs',
   'GET /docs/assets/{file}',
   'GET /console',
   'GET /console/assets/{file}',
+  'POST /control/commands/{name}',
 ]);
 /** Operations that need no key. */
 const PUBLIC = new Set(['GET /health', 'GET /health/ready', 'GET /openapi.json']);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashEmbedder } from '../../../src/adapters/local/hash-embedder.js';
 import { migrate } from '../../../src/adapters/postgres/migrate.js';
 import { PgRagRepository } from '../../../src/adapters/postgres/rag-repository.js';
-import { RagIndexService, toUri } from '../../../src/domain/rag/index-service.js';
+import { documentUri, RagIndexService } from '../../../src/domain/rag/index-service.js';
 import type { Embedder } from '../../../src/ports/embedder.js';
 import type { Services } from '../../../src/services.js';
 import { buildTestApp, openTestStores, type TestStores, tempDir } from '../../support/services.js';
@@ -54,6 +54,34 @@ describe('RAG index on PGlite + pgvector', () => {
     expect(first.chunks).toBeGreaterThan(300);
     const second = await dev.ingestPaths([RUNBOOKS], { exclude: ['README.md'] });
     expect(second).toMatchObject({ added: 0, updated: 0, unchanged: 58, chunks: 0 });
+  });
+
+  it('identifies documents by source name and path inside the root, wherever ingest runs from', async () => {
+    const spellings = [
+      path.relative(process.cwd(), RUNBOOKS),
+      `${RUNBOOKS}/../runbooks/`,
+      path.resolve(RUNBOOKS),
+    ];
+    for (const root of spellings) {
+      const again = await dev.ingestPaths([root], { exclude: ['README.md'] });
+      expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 58 });
+    }
+    const { rows } = await stores.db.pool.query<{ n: number; prefixed: number }>(
+      "SELECT count(*)::int AS n, count(*) FILTER (WHERE uri LIKE 'runbooks/%')::int AS prefixed FROM rag_dev.documents",
+    );
+    expect(rows[0]).toEqual({ n: 58, prefixed: 58 });
+    const renamed = await dev.ingestPaths([RUNBOOKS], { exclude: ['README.md'], source: 'ops-runbooks' });
+    expect(renamed.added).toBe(58);
+    const pruned = await dev.ingestPaths([RUNBOOKS], {
+      exclude: ['README.md'],
+      source: 'ops-runbooks',
+      prune: true,
+    });
+    expect(pruned).toMatchObject({ unchanged: 58, removed: 0 });
+    for (const stored of await stores.db.pool
+      .query<{ id: string }>("SELECT id FROM rag_dev.documents WHERE uri LIKE 'ops-runbooks/%'")
+      .then((result) => result.rows))
+      await dev.deleteDocument(stored.id);
   });
 
   it('selects full-text candidates by the selective terms only, and still ranks by every term', async () => {
@@ -122,7 +150,8 @@ describe('RAG index on PGlite + pgvector', () => {
     expect((await dev.ingestPaths([folder])).updated).toBe(1);
     const afterUpdate = await dev.search('P-101A', { allowedSites: null }, 3, 'text');
     expect(afterUpdate[0]?.text).toContain('Version two');
-    expect(afterUpdate.filter((hit) => hit.uri === toUri(file))).toHaveLength(1);
+    expect(afterUpdate.filter((hit) => hit.uri === documentUri(folder, file))).toHaveLength(1);
+    expect(documentUri(folder, file)).toBe('docs/p101a.md');
   });
 
   it('reports malformed files by name, lands the rest, and prunes removed sources', async () => {

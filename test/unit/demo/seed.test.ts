@@ -108,6 +108,37 @@ describe('seedDemoData', () => {
     expect(counts).toEqual({ production: first.rows.production_daily, loads: 6 });
   });
 
+  it('replaces an earlier demo seed for a new end date, and never seeds into loaded data', async () => {
+    const other = await DuckDbWarehouse.open({ path: ':memory:', timeoutMs: 30_000, connections: 2 });
+    try {
+      expect((await seedDemoData(other, { endDate: '2025-01-31' })).status).toBe('seeded');
+      const replaced = await seedDemoData(other, { endDate: '2025-03-31', replace: true });
+      expect(replaced).toMatchObject({ status: 'replaced', seeded: true, endDate: '2025-03-31' });
+      const [state] = (
+        await other.query<{ last: string; loads: number; production: number }>(
+          `SELECT CAST(max(date) AS VARCHAR) AS last, (SELECT count(*) FROM analytics.load_metadata) AS loads,
+                  count(*) AS production FROM analytics.production_daily`,
+        )
+      ).rows;
+      expect(state).toEqual({ last: '2025-03-31', loads: 6, production: replaced.rows.production_daily });
+
+      await other.execute(
+        "INSERT INTO analytics.load_metadata VALUES ('production_daily', 'wells.csv', TIMESTAMP '2025-04-01 06:00:00', 10)",
+      );
+      const refused = await seedDemoData(other, { endDate: '2025-04-30', replace: true });
+      expect(refused).toMatchObject({ status: 'user_data', seeded: false });
+      expect(refused.reason).toMatch(/1 load\(s\) from wells\.csv/);
+      const [after] = (
+        await other.query<{ last: string }>(
+          'SELECT CAST(max(date) AS VARCHAR) AS last FROM analytics.production_daily',
+        )
+      ).rows;
+      expect(after?.last).toBe('2025-03-31');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('defaults the end date to today so the trip falls on yesterday', () => {
     expect(defaultDemoEndDate(new Date('2025-06-15T23:30:00Z'))).toBe('2025-06-15');
   });
