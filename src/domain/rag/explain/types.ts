@@ -16,6 +16,8 @@ export interface QuestionUnderstanding {
   range: { from: string; to: string } | null;
   /** The phrase the range came from ("yesterday", "en marzo", "2025-03-14"). */
   rangeText: string | null;
+  /** Each date phrase on its own, in order of mention (the range above merges them). */
+  periods?: Array<{ from: string; to: string; label: string }>;
   compare: ExplainComparison;
   /** True when the question asks about the future (forecast). */
   wantsForecast: boolean;
