@@ -43,10 +43,44 @@ const ExplainBodySchema = z
   .strict()
   .openapi('ExplainRequest');
 
+const FactSourceSchema = z
+  .object({
+    path: z.string().openapi({ example: '/insights/variance' }),
+    params: z
+      .record(z.string(), z.string())
+      .openapi({ example: { site: 'SITE-B', date: '2026-12-03', by: 'cause' } }),
+  })
+  .openapi('FactSource', { description: 'The insights request that reproduces the figure.' });
+
+const ScopeSchema = z
+  .object({
+    intent: z.enum([
+      'explain_change',
+      'total',
+      'rank',
+      'compare',
+      'trend',
+      'forecast',
+      'events',
+      'procedure',
+      'status',
+      'out_of_scope',
+    ]),
+    sites: z.array(z.string()),
+    assets: z.array(z.string()),
+    products: z.array(z.string()),
+    periods: z
+      .array(z.object({ from: z.string(), to: z.string(), label: z.string() }))
+      .max(2)
+      .openapi({ description: 'Zero, one or two periods, ISO dates inclusive.' }),
+    breakdown: z.enum(['asset', 'site', 'product', 'cause']).nullable(),
+  })
+  .openapi('ExplainScope', { description: 'What the answer covers, as the question was understood.' });
+
 const FactSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['variance', 'cause', 'anomaly', 'forecast', 'kpi']).optional(),
+    kind: z.enum(['variance', 'cause', 'anomaly', 'forecast', 'kpi', 'event']).optional(),
     label: z.string(),
     metric: z.string(),
     dims: z.record(z.string(), z.string()),
@@ -56,6 +90,7 @@ const FactSchema = z
     as_of: z.string().nullable(),
     related: z.record(z.string(), z.number()).optional(),
     cause: z.object({ code: z.string(), category: z.string() }).optional(),
+    source: FactSourceSchema.optional(),
   })
   .openapi('Fact');
 
@@ -75,6 +110,7 @@ const CitationSchema = z
       unit: z.string(),
       query_id: z.string(),
       as_of: z.string().nullable(),
+      source: FactSourceSchema.optional(),
     }),
     z.object({
       id: z.string(),
@@ -95,6 +131,7 @@ const ExplainResponseSchema = z
       description: 'Plain language, in the language of the question, with inline [D#] and [S#] citations.',
     }),
     language: z.enum(['en', 'es']),
+    scope: ScopeSchema,
     citations: z.array(CitationSchema),
     facts: z.array(FactSchema),
     confidence: z.number().min(0).max(1),
@@ -123,9 +160,9 @@ const route = createRoute({
   method: 'post',
   path: '/rag/explain',
   tags: ['rag'],
-  summary: 'Explain a production variance in plain language, citing numbers and documents',
+  summary: 'Answer an operator question in plain language, citing numbers and documents',
   description:
-    'Understands the question (site, asset, product, dates, comparison; English or Spanish), gathers facts from the insights domain, retrieves runbook and dashboard passages, generates an answer (Bedrock Converse or the local grounded composer) and verifies it: every citation exists, every number matches a fact. With `stream: true` the response is Server-Sent Events: `delta` events with text, then one `final` event with the full response (the final answer replaces the streamed text if verification replaced it).',
+    "Plans the question (intent: why, how much, which, compare, trend, forecast, events, procedure, status or out of scope; sites, assets, products, one or two calendar periods; English or Spanish; on Bedrock through tool use, validated, with the deterministic planner as fallback) and returns that reading as `scope`, gathers the intent's facts from the insights domain (each with the `source` request that reproduces it), retrieves runbook and dashboard passages, generates an answer (Bedrock Converse or the local grounded composer) and verifies it: every citation exists, every number matches a fact. With `stream: true` the response is Server-Sent Events: `delta` events with text, then one `final` event with the full response (the final answer replaces the streamed text if verification replaced it).",
   security: keySecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ExplainBodySchema } } } },
   responses: {
@@ -178,7 +215,7 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
     event.abstained = result.abstained;
     event.degraded = result.degraded;
     event.llm_ms = result.timings.generate_ms;
-    const { passages: _passages, understanding: _understanding, ...response } = result;
+    const { passages: _passages, plan: _plan, plan_source: _planSource, ...response } = result;
     return c.json(response, 200);
   }
   return streamSSE(c, async (stream) => {
@@ -189,7 +226,7 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
         void stream.writeSSE({ event: 'delta', id: String(id++), data: JSON.stringify({ text }) });
       },
     });
-    const { passages: _passages, understanding: _understanding, ...response } = result;
+    const { passages: _passages, plan: _plan, plan_source: _planSource, ...response } = result;
     await stream.writeSSE({ event: 'final', id: String(id++), data: JSON.stringify(response) });
   }) as unknown as never;
 });

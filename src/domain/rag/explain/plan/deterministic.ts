@@ -11,6 +11,19 @@ import { fuzzyMember } from './entities.js';
 import { readIntent } from './intent.js';
 import type { Period, QuestionPlan } from './schema.js';
 
+/** True when two date phrases form one range: "between A and B", "from A to B", "entre A y B", "del A al B". */
+function isSpan(folded: string, first: string, second: string): boolean {
+  const start = folded.indexOf(foldText(first));
+  const next = folded.indexOf(foldText(second), start + first.length);
+  if (start < 0 || next < 0) return false;
+  const gap = folded.slice(start + first.length, next).trim();
+  const before = folded.slice(0, start).trimEnd();
+  return (
+    /^(?:and|to|through|until|till|y|al?|hasta(?:\s+el)?|-|–|—)$/u.test(gap) &&
+    /(?:between|from|entre|desde|del?|since)(?:\s+(?:the|el))?$/u.test(before)
+  );
+}
+
 /** Inputs of {@link planQuestion}. */
 export interface PlanOptions {
   /** The data's as-of date; relative dates resolve against it. */
@@ -84,6 +97,12 @@ export function planQuestion(question: string, options: PlanOptions): QuestionPl
     periods = [
       { from: froms[0]!, to: tos.at(-1)!, label: periods.map((period) => period.label).join(' … ') },
     ];
+  }
+  if (periods.length === 2 && isSpan(foldText(question), periods[0]!.label, periods[1]!.label)) {
+    const [first, second] = periods as [Period, Period];
+    const from = first.from < second.from ? first.from : second.from;
+    const to = first.to > second.to ? first.to : second.to;
+    periods = [{ from, to, label: `${first.label} – ${second.label}` }];
   }
   const futurePeriod = periods.some((period) => period.to > options.today);
   const reading = readIntent(folded, {
