@@ -16,6 +16,20 @@ import {
 
 const MAX_SITES = 5;
 
+/** The last day with production of the product at the site within the year before the as-of date. */
+async function lastDayWithData(context: FactContext, site: string): Promise<string | null> {
+  const filters = await filtersFor(
+    context,
+    { from: addDays(context.asOf, -365), to: context.asOf },
+    { sites: [site], assets: context.plan.assets },
+  );
+  const { rows } = (await context.insights.productionAggregate(filters, ['date'])).value;
+  let last: string | null = null;
+  for (const row of rows)
+    if (row.date && row.actual_volume !== null && row.actual_volume > 0) last = row.date;
+  return last;
+}
+
 /** Facts of a status question. */
 export async function statusFacts(context: FactContext): Promise<FactList> {
   const facts = new FactList();
@@ -28,11 +42,13 @@ export async function statusFacts(context: FactContext): Promise<FactList> {
           .map((site) => site.id)
           .filter((site) => !context.allowedSites || context.allowedSites.includes(site))
   ).slice(0, MAX_SITES);
-  const periods = [
-    { from: context.asOf, to: context.asOf, label: es ? 'último día' : 'latest day' },
-    { from: startOfMonth(context.asOf), to: context.asOf, label: es ? 'mes en curso' : 'month to date' },
-  ];
   for (const site of sites) {
+    const lastDay = await lastDayWithData(context, site);
+    if (!lastDay) continue;
+    const periods = [
+      { from: lastDay, to: lastDay, label: es ? 'último día' : 'latest day' },
+      { from: startOfMonth(lastDay), to: lastDay, label: es ? 'mes en curso' : 'month to date' },
+    ];
     for (const period of periods) {
       const filters = await filtersFor(context, period, { sites: [site], assets: plan.assets });
       const { rows, queryId } = (await context.insights.productionAggregate(filters, [])).value;

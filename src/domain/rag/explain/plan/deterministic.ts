@@ -18,11 +18,14 @@ function isSpan(folded: string, first: string, second: string): boolean {
   if (start < 0 || next < 0) return false;
   const gap = folded.slice(start + first.length, next).trim();
   const before = folded.slice(0, start).trimEnd();
+  const opener = /(?:between|from|entre|desde|del?|since)(?:\s+(?:the|el))?$/u;
   return (
     /^(?:and|to|through|until|till|y|al?|hasta(?:\s+el)?|-|–|—)$/u.test(gap) &&
-    /(?:between|from|entre|desde|del?|since)(?:\s+(?:the|el))?$/u.test(before)
+    (opener.test(before) || /^(?:between|from|entre|desde|del?|since)\s/u.test(foldText(first)))
   );
 }
+
+const INJECTION = /(?<![\p{L}])(?:inject\p{L}*|inyect\p{L}*|inyecci\p{L}*)/u;
 
 /** Inputs of {@link planQuestion}. */
 export interface PlanOptions {
@@ -90,6 +93,13 @@ export function planQuestion(question: string, options: PlanOptions): QuestionPl
     else if (match.kind === 'site' && !sites.includes(match.id)) sites.push(match.id);
     else if (match.kind === 'asset' && !assets.includes(match.id)) assets.push(match.id);
   }
+  const products =
+    INJECTION.test(folded) && options.members.products.some((product) => product.id === 'water_injection')
+      ? [
+          'water_injection',
+          ...understanding.products.filter((id) => id !== 'water' && id !== 'water_injection'),
+        ]
+      : understanding.products;
   let periods: Period[] = (understanding.periods ?? []).map((period) => ({ ...period }));
   if (periods.length > 2) {
     const froms = periods.map((period) => period.from).sort();
@@ -126,7 +136,7 @@ export function planQuestion(question: string, options: PlanOptions): QuestionPl
     language: understanding.language,
     intent,
     measure: reading.measure,
-    products: understanding.products,
+    products,
     sites,
     assets,
     periods,

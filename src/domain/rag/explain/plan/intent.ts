@@ -27,7 +27,9 @@ const PROCEDURE = word(
     'procedure|procedimiento|runbook\\s+say|runbook\\s+says|does\\s+the\\s+runbook|according\\s+to\\s+the\\s+runbook|how\\s+(?:do|should|can)\\s+(?:i|we)\\s+(?:restart|recover|respond|handle|fix|reset|start|bring)|' +
     'how\\s+to\\s+(?:restart|recover|respond|handle|fix|reset|start|bring)|que\\s+(?:debo|debemos|hay\\s+que|tengo\\s+que|tenemos\\s+que)\\s+hacer|que\\s+hago|que\\s+hacemos|' +
     'pasos|como\\s+(?:reinicio|reiniciar|reiniciamos|recupero|recuperar|arranco|arrancar|respondo|respondemos|actuar|actuo)|que\\s+dice\\s+el\\s+(?:runbook|procedimiento|manual)|' +
-    'segun\\s+el\\s+(?:runbook|procedimiento|manual)|instrucciones|checklist|lista\\s+de\\s+verificacion',
+    'segun\\s+el\\s+(?:runbook|procedimiento|manual)|instrucciones|checklist|lista\\s+de\\s+verificacion|' +
+    'regulations?|require[sd]?|requirements?|rules|norma|normas|reglamento|exige|requisitos|what\\s+does\\s+(?:the\\s+)?(?:runbook|regulation|guide|document)\\s+say|' +
+    'que\\s+dice\\s+(?:la|el)\\s+(?:norma|guia|documento)|what\\s+(?:should|do)\\s+(?:i|we)\\s+do|que\\s+hay\\s+que\\s+hacer|que\\s+pasos|pasos\\s+seguir',
 );
 const COMPARE = word(
   'compare|compared|comparison|comparing|versus|vs\\.?|against\\s+(?:last|previous|the\\s+previous)|compar\\p{L}*|frente\\s+a|contra|' +
@@ -134,8 +136,9 @@ export function readIntent(folded: string, context: IntentContext): IntentReadin
   const offTopic = isOffTopic(folded);
   const domain = hasDomainWords(folded) || context.members > 0;
   let intent: Intent;
-  if (offTopic || (!domain && context.periods === 0)) intent = 'out_of_scope';
+  if (offTopic) intent = 'out_of_scope';
   else if (PROCEDURE.test(folded)) intent = 'procedure';
+  else if (!domain && context.periods === 0) intent = 'out_of_scope';
   else if (context.periods >= 2 || (COMPARE.test(folded) && (context.periods >= 1 || context.members >= 2)))
     intent = 'compare';
   else if (context.futurePeriod || FORECAST.test(folded)) intent = 'forecast';
