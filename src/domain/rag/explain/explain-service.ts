@@ -340,6 +340,16 @@ export class ExplainService {
       counts.set(result.uri, count + 1);
       chosen.push(result);
     }
+    const mentionRank = (result: SearchResult) => {
+      const index = causeCodes.findIndex(
+        (code) =>
+          result.title.includes(code) ||
+          result.text.includes(code) ||
+          result.uri.includes(code.toLowerCase()),
+      );
+      return index < 0 ? causeCodes.length : index;
+    };
+    if (causeCodes.length > 0) chosen.sort((left, right) => mentionRank(left) - mentionRank(right));
     const limit = plan.intent === 'procedure' ? request.topK + 4 : request.topK;
     return chosen.slice(0, limit).map((result, index) => ({
       id: `S${index + 1}`,

@@ -65,7 +65,7 @@ export function composeProcedure(passages: readonly Passage[], language: Languag
   const es = language === 'es';
   const top = passages[0]?.uri;
   const candidates = passages
-    .map((passage, index) => ({ passage, score: stepScore(passage, index) + (passage.uri === top ? 1 : 0) }))
+    .map((passage, index) => ({ passage, score: stepScore(passage, index) + (passage.uri === top ? 3 : 0) }))
     .filter(({ passage }) => stepsOf(passage).length >= 2)
     .sort((left, right) => right.score - left.score);
   const withSteps = candidates[0]?.passage;
