@@ -93,7 +93,9 @@ describe('verifyAnswer', () => {
     const quote = 'When it trips, the wells lose lift within 10–15 minutes';
     expect(verifyAnswer(`The runbook says: “${quote}” [S1].`, SITE_B_FACTS, PASSAGES).ok).toBe(true);
     expect(verifyAnswer(`El procedimiento dice: «${quote}» [S1].`, SITE_B_FACTS, PASSAGES).ok).toBe(true);
-    expect(verifyAnswer(`The runbook says [S1]:\n> 1. Wait 15 minutes.`, SITE_B_FACTS, PASSAGES).ok).toBe(true);
+    expect(verifyAnswer(`The runbook says [S1]:\n> 1. Wait 15 minutes.`, SITE_B_FACTS, PASSAGES).ok).toBe(
+      true,
+    );
     const unquoted = verifyAnswer(`The wells lose lift within 10–15 minutes [S1].`, SITE_B_FACTS, PASSAGES);
     expect(unquoted.unmatchedNumbers).toEqual(['10', '15']);
   });
