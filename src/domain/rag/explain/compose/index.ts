@@ -1,18 +1,16 @@
 /** The local composer per intent: one function turns a plan, its facts and passages into the answer text. */
 import type { QuestionPlan } from '../plan/schema.js';
 import type { Fact, Language, Passage, QuestionUnderstanding } from '../types.js';
-import {
-  composeCompare,
-  composeEvents,
-  composeForecast,
-  composeRank,
-  composeStatus,
-  composeTotal,
-  composeTrend,
-} from './data-intents.js';
+import { composeCompare } from './compare.js';
+import { composeEvents } from './events.js';
 import { composeAnswer, passageSentence } from './explain-change.js';
+import { composeForecast } from './forecast.js';
 import { composeProcedure } from './procedure.js';
+import { composeRank } from './rank.js';
 import { eventSentence, OUT_OF_SCOPE_SENTENCE } from './shared.js';
+import { composeStatus } from './status.js';
+import { composeTotal } from './total.js';
+import { composeTrend } from './trend.js';
 
 /** Below this absolute change (%), a period counts as on plan and the answer says so. */
 export const NO_VARIANCE_PCT = 2;
