@@ -81,7 +81,7 @@ export function composeForPlan(input: PlanComposeInput): string | null {
     case 'out_of_scope':
       return OUT_OF_SCOPE_SENTENCE[language];
     case 'procedure':
-      body = composeProcedure(passages, language);
+      body = composeProcedure(passages, language, plan.keywords);
       break;
     case 'explain_change': {
       const understanding = understandingOf(plan);

@@ -48,6 +48,12 @@ const ACTION_HEADING =
 const RECORD_HEADING =
   /(?:follow|record|report|registro|seguimiento|reporte|scope|alcance|references?|referencias)/u;
 
+/** How many of the question's keywords (three letters or more) the passage's title names. */
+function titleMatches(passage: Passage, keywords: readonly string[]): number {
+  const title = foldText(`${passage.title} ${passage.uri}`);
+  return keywords.filter((keyword) => keyword.length >= 3 && title.includes(foldText(keyword))).length;
+}
+
 /** How well a passage with steps fits a "what to do" question: action headings first, retrieval order next. */
 function stepScore(passage: Passage, index: number): number {
   const heading = foldText(passage.heading_path.join(' '));
@@ -61,11 +67,18 @@ function stepScore(passage: Passage, index: number): number {
  * The procedure answer: the steps of the first passage that has any (retrieval order), quoted and cited,
  * plus where else to look; without steps, the best passage's opening as a quote. Null without passages.
  */
-export function composeProcedure(passages: readonly Passage[], language: Language): string | null {
+export function composeProcedure(
+  passages: readonly Passage[],
+  language: Language,
+  keywords: readonly string[] = [],
+): string | null {
   const es = language === 'es';
   const top = passages[0]?.uri;
   const candidates = passages
-    .map((passage, index) => ({ passage, score: stepScore(passage, index) + (passage.uri === top ? 3 : 0) }))
+    .map((passage, index) => ({
+      passage,
+      score: stepScore(passage, index) + (passage.uri === top ? 3 : 0) + titleMatches(passage, keywords),
+    }))
     .filter(({ passage }) => stepsOf(passage).length >= 2)
     .sort((left, right) => right.score - left.score);
   const withSteps = candidates[0]?.passage;
