@@ -11,6 +11,15 @@ export interface LlmRequest {
   maxTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
+  /** One tool the model must call (Converse tool use with a forced tool choice); its input comes back in `toolUse`. */
+  tool?: LlmTool;
+}
+
+/** A tool the model can call: its input is JSON matching `inputSchema` (JSON Schema). */
+export interface LlmTool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
 }
 
 /** Token accounting reported by the model. */
@@ -25,6 +34,8 @@ export interface LlmResponse {
   model: string;
   stopReason: string;
   usage: LlmUsage;
+  /** The tool call the model made, when the request offered a tool. */
+  toolUse?: { name: string; input: unknown };
 }
 
 /** Streaming events: text deltas, then exactly one `done` with the full response. */

@@ -49,6 +49,8 @@ export interface FakeStep {
   error?: FakeError;
   /** Converse / ConverseStream reply text. */
   text?: string;
+  /** Converse: reply with a `toolUse` content block (after the text, if any); stop reason `tool_use`. */
+  toolUse?: { name: string; input: unknown; toolUseId?: string };
   /** ConverseStream deltas; defaults to `text` split after each whitespace. */
   chunks?: readonly string[];
   /** Converse stop reason; defaults to `end_turn`. */
@@ -173,7 +175,32 @@ function readConversePrompt(body: unknown): ConversePrompt | string {
     messages.push({ role: message.role, texts });
   }
   if (messages[0]!.role !== 'user') return 'A conversation must start with a user message.';
+  const toolProblem = body.toolConfig === undefined ? null : toolConfigProblem(body.toolConfig);
+  if (toolProblem) return toolProblem;
   return { system: textsOf(body.system), messages };
+}
+
+/** What Bedrock would reject in a `toolConfig`: tools without a name or JSON input schema, a tool choice naming no tool. */
+function toolConfigProblem(config: unknown): string | null {
+  if (!isRecord(config) || !Array.isArray(config.tools) || config.tools.length === 0)
+    return 'toolConfig.tools must be a non-empty list.';
+  const names: string[] = [];
+  for (const tool of config.tools) {
+    const spec = isRecord(tool) ? tool.toolSpec : undefined;
+    if (!isRecord(spec) || typeof spec.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name))
+      return 'Each tool needs a toolSpec with a valid name.';
+    if (
+      !isRecord(spec.inputSchema) ||
+      !isRecord(spec.inputSchema.json) ||
+      spec.inputSchema.json.type !== 'object'
+    )
+      return 'toolSpec.inputSchema.json must be a JSON Schema object.';
+    names.push(spec.name);
+  }
+  const choice = config.toolChoice;
+  if (isRecord(choice) && isRecord(choice.tool) && !names.includes(String(choice.tool.name)))
+    return 'toolChoice.tool.name must name one of the tools.';
+  return null;
 }
 
 function defaultReplyText(prompt: ConversePrompt): string {
@@ -329,14 +356,24 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
     response: ServerResponse,
     id: string,
   ): void => {
-    const text = step.text ?? defaultReplyText(prompt);
+    const text = step.text ?? (step.toolUse ? '' : defaultReplyText(prompt));
     const usage = usageFor(prompt, text, step);
+    const content: unknown[] = text ? [{ text }] : [];
+    if (step.toolUse) {
+      content.push({
+        toolUse: {
+          toolUseId: step.toolUse.toolUseId ?? `tooluse_${Math.random().toString(36).slice(2, 12)}`,
+          name: step.toolUse.name,
+          input: step.toolUse.input,
+        },
+      });
+    }
     writeJson(
       response,
       200,
       {
-        output: { message: { role: 'assistant', content: [{ text }] } },
-        stopReason: step.stopReason ?? 'end_turn',
+        output: { message: { role: 'assistant', content } },
+        stopReason: step.stopReason ?? (step.toolUse ? 'tool_use' : 'end_turn'),
         usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens },
         metrics: { latencyMs: 1 },
       },

@@ -5,6 +5,7 @@ import {
   ConverseStreamCommand,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
+import type { DocumentType } from '@smithy/types';
 import {
   type Llm,
   LlmError,
@@ -82,7 +83,9 @@ function toLlmError(error: BedrockCallFailure): LlmError {
 
 /**
  * `Llm` over the Bedrock Converse API (`Converse` and `ConverseStream`). Throttling and transient 5xx are
- * retried with full-jitter backoff; a stream is retried only while no delta has been delivered.
+ * retried with full-jitter backoff; a stream is retried only while no delta has been delivered. A request
+ * with a `tool` is sent with `toolConfig` (one tool, forced tool choice) and the model's `toolUse` block
+ * comes back as `toolUse`.
  */
 export class ConverseLlm implements Llm {
   readonly model: string;
@@ -123,12 +126,15 @@ export class ConverseLlm implements Llm {
           random: this.random,
         },
       );
-      const text = (output.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
+      const content = output.output?.message?.content ?? [];
+      const text = content.map((block) => block.text ?? '').join('');
+      const toolUse = content.find((block) => block.toolUse)?.toolUse;
       return {
         text,
         model: this.model,
         stopReason: output.stopReason ?? 'unknown',
         usage: { inputTokens: output.usage?.inputTokens ?? 0, outputTokens: output.usage?.outputTokens ?? 0 },
+        ...(toolUse?.name ? { toolUse: { name: toolUse.name, input: toolUse.input ?? null } } : {}),
       };
     } catch (error) {
       throw error instanceof BedrockCallFailure ? toLlmError(error) : error;
@@ -234,6 +240,22 @@ export class ConverseLlm implements Llm {
         maxTokens: request.maxTokens ?? this.maxTokens,
         ...(temperature !== undefined ? { temperature } : {}),
       },
+      ...(request.tool
+        ? {
+            toolConfig: {
+              tools: [
+                {
+                  toolSpec: {
+                    name: request.tool.name,
+                    description: request.tool.description,
+                    inputSchema: { json: request.tool.inputSchema as DocumentType },
+                  },
+                },
+              ],
+              toolChoice: { tool: { name: request.tool.name } },
+            },
+          }
+        : {}),
     };
   }
 }

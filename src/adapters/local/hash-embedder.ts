@@ -126,6 +126,18 @@ export function foldAccents(text: string): string {
  */
 const ALIASES: Readonly<Record<string, string | readonly string[]>> = {
   aviso: 'alert',
+  norma: ['regulation', 'rule'],
+  reglamento: 'regulation',
+  exige: 'require',
+  exigir: 'require',
+  requisito: 'requirement',
+  emergencia: 'emergency',
+  certificado: 'certificate',
+  incendios: 'fire',
+  pasos: 'steps',
+  procedimiento: 'procedure',
+  recuperar: 'recover',
+  recuperacion: 'recovery',
   disco: 'disk',
   lleno: ['full', 'fill'],
   espacio: 'space',

@@ -6,9 +6,14 @@ import { type Anomaly, detectAnomalies, type Sensitivity } from './anomalies.js'
 import { type Catalog, readCatalog, readDataVersion } from './catalog.js';
 import { type DailyCursor, type DailyPage, readDailyPage } from './daily.js';
 import { buildDigest, type DigestInsight } from './digest.js';
-import { type EventCursor, type EventPage, readEventPage } from './events.js';
+import { type DowntimeEvent, type EventCursor, type EventPage, readEventPage } from './events.js';
 import { assessFreshness, type TableFreshness } from './freshness.js';
-import type { InsightFilters } from './query.js';
+import {
+  compileDowntimeEvents,
+  compileProductionAggregate,
+  type GroupDimension,
+  type InsightFilters,
+} from './query.js';
 import type { SemanticModel } from './semantic.js';
 import {
   type CauseLoss,
@@ -263,6 +268,49 @@ export class InsightsService {
   }
 
   /**
+   * Actual volume, planned volume (null where no plan), uptime hours and row count grouped by `groupBy`
+   * (explain facts: totals, rankings, comparisons, trends, on-stream hours). One compiled aggregate.
+   */
+  productionAggregate(
+    filters: InsightFilters,
+    groupBy: readonly GroupDimension[],
+  ): Promise<Cached<{ rows: ProductionAggregateRow[]; queryId: string }>> {
+    return this.cached(['production-aggregate', filters, groupBy], async () => {
+      const compiled = compileProductionAggregate(
+        this.model,
+        ['actual_volume', 'planned_volume', 'uptime_hours'],
+        groupBy,
+        filters,
+      );
+      const result = await this.warehouse.query<ProductionAggregateRow & Record<string, unknown>>(
+        compiled.sql,
+        compiled.params,
+      );
+      return {
+        rows: result.rows.map((row) => ({
+          ...row,
+          actual_volume: row.actual_volume === null ? null : Number(row.actual_volume),
+          planned_volume: row.planned_volume === null ? null : Number(row.planned_volume),
+          uptime_hours: row.uptime_hours === null ? null : Number(row.uptime_hours),
+        })),
+        queryId: result.queryId,
+      };
+    });
+  }
+
+  /** Downtime events overlapping the range within the filters, in start order (explain events facts). */
+  downtimeEventRows(filters: InsightFilters): Promise<Cached<{ events: DowntimeEvent[]; queryId: string }>> {
+    return this.cached(['downtime-event-rows', filters], async () => {
+      const compiled = compileDowntimeEvents(this.model, filters);
+      const result = await this.warehouse.query<DowntimeEvent & Record<string, unknown>>(
+        compiled.sql,
+        compiled.params,
+      );
+      return { events: result.rows.map((row) => ({ ...row })), queryId: result.queryId };
+    });
+  }
+
+  /**
    * Serves `compute`'s result from an LRU cache keyed by the data version and the query (the JSON text
    * itself, so a hit hashes nothing), computing and storing it on a miss or past the TTL.
    */
@@ -283,6 +331,17 @@ export class InsightsService {
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value as string);
     return { value, cacheHit: false, etag, asOf: catalog.asOf };
   }
+}
+
+/** One row of {@link InsightsService.productionAggregate}: the grouping columns plus the three sums. */
+export interface ProductionAggregateRow {
+  date?: string;
+  site?: string;
+  asset?: string;
+  product?: string;
+  actual_volume: number | null;
+  planned_volume: number | null;
+  uptime_hours: number | null;
 }
 
 /** A result with its cache metadata; the ETag is derived from the data version and the query. */

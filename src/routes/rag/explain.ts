@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { InsightsService } from '../../domain/insights/service.js';
-import type { ExplainRequest, ExplainResult } from '../../domain/rag/explain/explain-service.js';
-import { understandQuestion } from '../../domain/rag/explain/understand.js';
+import type { ExplainRequest } from '../../domain/rag/explain/explain-service.js';
+import { planQuestion } from '../../domain/rag/explain/plan/deterministic.js';
 import type { AppEnv } from '../../http/context.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import { ProblemError } from '../../http/problem.js';
@@ -45,25 +45,14 @@ const ExplainBodySchema = z
   .strict()
   .openapi('ExplainRequest');
 
-const FactSchema = z
+const FactSourceSchema = z
   .object({
-    id: z.string(),
-    kind: z.enum(['variance', 'cause', 'anomaly', 'forecast', 'kpi']).optional(),
-    label: z.string(),
-    metric: z.string(),
-    dims: z.record(z.string(), z.string()),
-    value: z.number(),
-    unit: z.string(),
-    query_id: z.string(),
-    as_of: z.string().nullable(),
-    related: z.record(z.string(), z.number()).optional(),
-    cause: z.object({ code: z.string(), category: z.string() }).optional(),
-    source: z
-      .object({ path: z.string(), params: z.record(z.string(), z.string()) })
-      .optional()
-      .openapi({ description: 'The insights request that reproduces the fact.' }),
+    path: z.string().openapi({ example: '/insights/variance' }),
+    params: z
+      .record(z.string(), z.string())
+      .openapi({ example: { site: 'SITE-B', date: '2026-12-03', by: 'cause' } }),
   })
-  .openapi('Fact');
+  .openapi('FactSource', { description: 'The insights request that reproduces the figure.' });
 
 const ScopeSchema = z
   .object({
@@ -85,13 +74,27 @@ const ScopeSchema = z
     periods: z
       .array(z.object({ from: z.string(), to: z.string(), label: z.string() }))
       .max(2)
-      .openapi({ description: 'The periods the answer covers (ISO dates, inclusive).' }),
+      .openapi({ description: 'Zero, one or two periods, ISO dates inclusive.' }),
     breakdown: z.enum(['asset', 'site', 'product', 'cause']).nullable(),
   })
-  .openapi('ExplainScope', {
-    description:
-      'What the answer is about, so a client can fetch the series behind it from /insights (empty lists: every site, asset or product the key may read).',
-  });
+  .openapi('ExplainScope', { description: 'What the answer covers, as the question was understood.' });
+
+const FactSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['variance', 'cause', 'anomaly', 'forecast', 'kpi', 'event']).optional(),
+    label: z.string(),
+    metric: z.string(),
+    dims: z.record(z.string(), z.string()),
+    value: z.number(),
+    unit: z.string(),
+    query_id: z.string(),
+    as_of: z.string().nullable(),
+    related: z.record(z.string(), z.number()).optional(),
+    cause: z.object({ code: z.string(), category: z.string() }).optional(),
+    source: FactSourceSchema.optional(),
+  })
+  .openapi('Fact');
 
 const SpanSchema = z.union([
   z.object({ startLine: z.number(), endLine: z.number() }),
@@ -109,6 +112,7 @@ const CitationSchema = z
       unit: z.string(),
       query_id: z.string(),
       as_of: z.string().nullable(),
+      source: FactSourceSchema.optional(),
     }),
     z.object({
       id: z.string(),
@@ -129,9 +133,9 @@ const ExplainResponseSchema = z
       description: 'Plain language, in the language of the question, with inline [D#] and [S#] citations.',
     }),
     language: z.enum(['en', 'es']),
+    scope: ScopeSchema,
     citations: z.array(CitationSchema),
     facts: z.array(FactSchema),
-    scope: ScopeSchema,
     confidence: z.number().min(0).max(1),
     abstained: z.boolean(),
     abstain_reason: z.string().nullable(),
@@ -158,9 +162,9 @@ const route = createRoute({
   method: 'post',
   path: '/rag/explain',
   tags: ['rag'],
-  summary: 'Explain a production variance in plain language, citing numbers and documents',
+  summary: 'Answer an operator question in plain language, citing numbers and documents',
   description:
-    'Understands the question (site, asset, product, dates, comparison; English or Spanish), gathers facts from the insights domain, retrieves runbook and dashboard passages, generates an answer (Bedrock Converse or the local grounded composer) and verifies it: every citation exists, every number matches a fact. With `stream: true` the response is Server-Sent Events: `delta` events with text, then one `final` event with the full response (the final answer replaces the streamed text if verification replaced it).',
+    "Plans the question (intent: why, how much, which, compare, trend, forecast, events, procedure, status or out of scope; sites, assets, products, one or two calendar periods; English or Spanish; on Bedrock through tool use, validated, with the deterministic planner as fallback) and returns that reading as `scope`, gathers the intent's facts from the insights domain (each with the `source` request that reproduces it), retrieves runbook and dashboard passages, generates an answer (Bedrock Converse or the local grounded composer) and verifies it: every citation exists, every number matches a fact. With `stream: true` the response is Server-Sent Events: `delta` events with text, then one `final` event with the full response (the final answer replaces the streamed text if verification replaced it).",
   security: keySecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ExplainBodySchema } } } },
   responses: {
@@ -186,7 +190,7 @@ async function forbiddenMention(
 ): Promise<string | undefined> {
   if (!allowed) return undefined;
   const catalog = await insights.catalog();
-  const understood = understandQuestion(question, {
+  const understood = planQuestion(question, {
     today: catalog.asOf ?? new Date().toISOString().slice(0, 10),
     members: { sites: catalog.sites, assets: catalog.assets, products: catalog.products },
   });
@@ -196,37 +200,6 @@ async function forbiddenMention(
   const asset = understood.assets.find((id) => !allowed.includes(siteOf(id)));
   return asset ? `asset ${asset}` : undefined;
 }
-
-type ExplainScope = z.infer<typeof ScopeSchema>;
-
-/**
- * The scope of an answer from the pipeline's reading of the question: a forecast when it asks about
- * the future, otherwise a change explained by cause; the period is the question's, or the one the facts
- * were gathered for when the question named none.
- */
-export function scopeOf(result: ExplainResult): ExplainScope {
-  const { understanding, facts } = result;
-  const range = understanding.range;
-  const factDims = facts.find((fact) => fact.dims.from && fact.dims.to)?.dims;
-  const periods = range
-    ? [{ from: range.from, to: range.to, label: understanding.rangeText ?? `${range.from} – ${range.to}` }]
-    : factDims?.from && factDims.to
-      ? [{ from: factDims.from, to: factDims.to, label: `${factDims.from} – ${factDims.to}` }]
-      : [];
-  return {
-    intent: understanding.wantsForecast ? 'forecast' : 'explain_change',
-    sites: understanding.sites,
-    assets: understanding.assets,
-    products: understanding.products,
-    periods,
-    breakdown: facts.some((fact) => fact.kind === 'variance') ? 'cause' : null,
-  };
-}
-
-const toResponse = (result: ExplainResult) => {
-  const { passages: _passages, understanding: _understanding, ...response } = result;
-  return { ...response, scope: scopeOf(result) };
-};
 
 /** `POST /rag/explain`. */
 export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
@@ -269,7 +242,8 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
     event.abstained = result.abstained;
     event.degraded = result.degraded;
     event.llm_ms = result.timings.generate_ms;
-    return c.json(toResponse(result), 200);
+    const { passages: _passages, plan: _plan, plan_source: _planSource, ...response } = result;
+    return c.json(response, 200);
   }
   return streamSSE(c, async (stream) => {
     let id = 0;
@@ -279,6 +253,7 @@ export const explainRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
         void stream.writeSSE({ event: 'delta', id: String(id++), data: JSON.stringify({ text }) });
       },
     });
-    await stream.writeSSE({ event: 'final', id: String(id++), data: JSON.stringify(toResponse(result)) });
+    const { passages: _passages, plan: _plan, plan_source: _planSource, ...response } = result;
+    await stream.writeSSE({ event: 'final', id: String(id++), data: JSON.stringify(response) });
   }) as unknown as never;
 });

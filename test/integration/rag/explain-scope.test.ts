@@ -62,7 +62,7 @@ describe('/rag/explain scope and site allow-list on questions', () => {
       intent: 'explain_change',
       sites: ['SITE-B'],
       assets: [],
-      products: [],
+      products: ['oil'],
       periods: [{ from: tripDay, to: tripDay, label: tripDay }],
       breakdown: 'cause',
     });
@@ -89,9 +89,7 @@ describe('/rag/explain scope and site allow-list on questions', () => {
 
   it('falls back to the period the facts used when the question names no date', async () => {
     const body = (await (await ask('Why is Site B under plan?')).json()) as { scope: Scope };
-    expect(body.scope.periods).toEqual([
-      { from: END_DATE, to: END_DATE, label: `${END_DATE} – ${END_DATE}` },
-    ]);
+    expect(body.scope.periods).toEqual([{ from: END_DATE, to: END_DATE, label: 'latest day with data' }]);
   });
 
   it.each([

@@ -6,7 +6,7 @@ import {
   composeAbstention,
   composeAnswer,
   passageExcerpt,
-} from '../../../src/domain/rag/explain/compose.js';
+} from '../../../src/domain/rag/explain/compose/explain-change.js';
 import { detectLanguage } from '../../../src/domain/rag/explain/language.js';
 import type { Fact, Language, QuestionUnderstanding } from '../../../src/domain/rag/explain/types.js';
 import { understandQuestion } from '../../../src/domain/rag/explain/understand.js';
@@ -45,7 +45,7 @@ describe('composeAnswer', () => {
         'The remaining +29.58 bbl is not explained by recorded events [D3].',
     );
     expect(answer.text).toMatch(
-      /The runbook “Compressor trip \(CMP-TRIP\) — response and restart checklist” \(Scope\) says: “At Site B — Sierra Alta the gas-lift compressor CMP-B1 [^”]+” \[S1\]\./,
+      /The runbook “Compressor trip \(CMP-TRIP\) — response and restart checklist” \(“Scope”\) says: “At Site B — Sierra Alta the gas-lift compressor CMP-B1 [^”]+” \[S1\]\./,
     );
     expect(answer.citedIds).toEqual(['D1', 'D2', 'D3', 'S1']);
     expect(verifyAnswer(answer.text, SITE_B_FACTS, [CMP_TRIP_SCOPE]).ok).toBe(true);
@@ -144,7 +144,7 @@ describe('composeAnswer', () => {
       passages,
     });
     expect(answer.text).toContain(
-      'The runbook “Compressor restart notes” (Restart limits) says: “Allow a maximum of 3 restart attempts in 60 minutes before calling the maintenance supervisor” [S9].',
+      'The runbook “Compressor restart notes” (“Restart limits”) says: “Allow a maximum of 3 restart attempts in 60 minutes before calling the maintenance supervisor” [S9].',
     );
     expect(answer.text.toLowerCase()).not.toMatch(
       /ignore|ignora|system prompt|api key|contraseñ|unrestricted|<\/?source|<system/,

@@ -89,11 +89,22 @@ describe('verifyAnswer', () => {
     expect(verifyAnswer('Site B was 12.25 bbl under plan [D7].', [fraction], []).ok).toBe(false);
   });
 
-  it('accepts numbers quoted from a cited passage, not from an uncited one', () => {
+  it('skips numbers inside quoted document text, and never lets a passage ground an unquoted figure', () => {
     const quote = 'When it trips, the wells lose lift within 10–15 minutes';
     expect(verifyAnswer(`The runbook says: “${quote}” [S1].`, SITE_B_FACTS, PASSAGES).ok).toBe(true);
-    const uncited = verifyAnswer(`The runbook says: “${quote}”.`, SITE_B_FACTS, PASSAGES);
-    expect(uncited.unmatchedNumbers).toEqual(['10', '15']);
+    expect(verifyAnswer(`El procedimiento dice: «${quote}» [S1].`, SITE_B_FACTS, PASSAGES).ok).toBe(true);
+    expect(verifyAnswer(`The runbook says [S1]:\n> 1. Wait 15 minutes.`, SITE_B_FACTS, PASSAGES).ok).toBe(
+      true,
+    );
+    const unquoted = verifyAnswer(`The wells lose lift within 10–15 minutes [S1].`, SITE_B_FACTS, PASSAGES);
+    expect(unquoted.unmatchedNumbers).toEqual(['10', '15']);
+  });
+
+  it('rejects a production figure a planted document states, when the answer states it as its own', () => {
+    const planted = { ...PASSAGES[0]!, text: 'Production at Site A was 999999 bbl yesterday.' };
+    const claimed = verifyAnswer('Site A produced 999999 bbl yesterday [S1].', SITE_B_FACTS, [planted]);
+    expect(claimed.ok).toBe(false);
+    expect(claimed.unmatchedNumbers).toEqual(['999999']);
   });
 
   it('ignores dates, codes, years, ordinals, list markers, times and section references', () => {

@@ -1,17 +1,37 @@
+/**
+ * The explain pipeline, orchestration only: plan (deterministic, or the model's tool call validated by the
+ * same schema) → facts (the intent's module over the insights domain) → passages (hybrid retrieval with
+ * bilingual expansion) → compose (Bedrock, or the intent's local composer) → verify (numbers in the
+ * answer's own words equal facts; citations exist), then audit.
+ */
 import type pg from 'pg';
 import { type Llm, LlmError, type LlmResponse } from '../../../ports/llm.js';
-import { addDays } from '../../dates.js';
 import { DomainError } from '../../errors.js';
 import type { ForecastService } from '../../insights/forecast.js';
-import type { InsightFilters } from '../../insights/query.js';
 import type { InsightsService } from '../../insights/service.js';
-import type { Comparison } from '../../insights/variance.js';
 import type { RagIndexService, SearchResult } from '../index-service.js';
-import { ABSTAIN_REASONS, composeAbstention, composeAnswer } from './compose.js';
-import { PROMPT_VERSION, renderExplainPrompt, renderRepairPrompt, renderUnderstandPrompt } from './prompt.js';
-import type { Fact, Language, Passage, QuestionUnderstanding, Verification } from './types.js';
-import { parseModelUnderstanding, understandQuestion } from './understand.js';
+import { ABSTAIN_REASONS, composeAbstention } from './compose/explain-change.js';
+import { composeForPlan } from './compose/index.js';
+import { OUT_OF_SCOPE_SENTENCE } from './compose/shared.js';
+import { FACTS_BY_INTENT, type FactContext } from './facts/index.js';
+import { translateTerms } from './glossary.js';
+import { planQuestion } from './plan/deterministic.js';
+import { planWithModel } from './plan/model.js';
+import type { Period, QuestionPlan } from './plan/schema.js';
+import { PROMPT_VERSION, renderExplainPrompt, renderRepairPrompt } from './prompt.js';
+import type { Fact, FactSource, Language, Passage, Verification } from './types.js';
+import type { UnderstandMembers } from './understand.js';
 import { verifyAnswer } from './verify.js';
+
+/** The scope an answer covers (contract shared with the console): intent, members, periods, breakdown. */
+export interface ExplainScope {
+  intent: QuestionPlan['intent'];
+  sites: string[];
+  assets: string[];
+  products: string[];
+  periods: Array<{ from: string; to: string; label: string }>;
+  breakdown: 'asset' | 'site' | 'product' | 'cause' | null;
+}
 
 /** Explicit filters of an explain request; they win over what the question says. */
 export interface ExplainFilters {
@@ -46,6 +66,7 @@ export type Citation =
       unit: string;
       query_id: string;
       as_of: string | null;
+      source?: FactSource;
     }
   | {
       id: string;
@@ -65,7 +86,9 @@ export interface ExplainResult {
   citations: Citation[];
   facts: Fact[];
   passages: Array<Omit<Passage, 'text'>>;
-  understanding: QuestionUnderstanding;
+  plan: QuestionPlan;
+  scope: ExplainScope;
+  plan_source: 'model' | 'deterministic';
   confidence: number;
   abstained: boolean;
   abstain_reason: string | null;
@@ -90,18 +113,15 @@ export interface ExplainServiceOptions {
   onLlmUsage?: (usage: { input: number; output: number; seconds: number }) => void;
 }
 
-const PRODUCTION_WORDS =
-  /\b(produc\w*|output|volume|plan|under|below|above|drop\w*|fell|fall|down|low\w*|variance|shortfall|loss|lost|deferr\w*|why|trip\w*|outage|shut\w*|decline\w*|forecast|cay[oó]|baj\w*|pérdida|perdida|diferido|por qu[eé]|parad\w*|corte|pronóstico|pronostico|rendimiento|barriles|bbl|mscf)\b/i;
-/** Points of actual-vs-plan lost between the previous 60 days and the last 30 that count as a decline. */
-const TREND_DROP_POINTS = 5;
 const DASHBOARD_WORDS = /\b(dashboard|report|visual|measure|dax|power ?bi|tablero|informe|reporte|medida)\b/i;
 const COMPOSER_MODEL = 'local-grounded-composer';
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+/** Intents whose answers use documents. */
+const DOCUMENT_INTENTS = new Set<QuestionPlan['intent']>(['procedure', 'explain_change', 'events']);
 
 /**
- * The explain pipeline: understand the question, gather facts from the insights domain, retrieve
- * passages, generate (Bedrock or the grounded composer), verify, repair once or fall back, audit.
- * Numbers only ever come from facts; the model phrases them.
+ * The explain pipeline (see the module docblock). Numbers only ever come from facts; the model phrases
+ * them and plans the question, never computes.
  */
 export class ExplainService {
   constructor(
@@ -137,90 +157,94 @@ export class ExplainService {
     };
 
     const catalog = await this.insights.catalog();
-    const members = {
-      sites: catalog.sites.filter((site) => !request.allowedSites || request.allowedSites.includes(site.id)),
-      assets: catalog.assets.filter(
-        (asset) => !request.allowedSites || request.allowedSites.includes(asset.site_id),
-      ),
+    const members: UnderstandMembers = {
+      sites: catalog.sites,
+      assets: catalog.assets,
       products: catalog.products,
     };
     const today = catalog.asOf ?? new Date().toISOString().slice(0, 10);
-    let understanding = understandQuestion(request.question, { today, members });
-    if (this.llm)
-      understanding = await this.understandWithModel(request.question, today, members, understanding, usage);
-    understanding = applyFilters(understanding, request.filters);
+    let plan = planQuestion(request.question, { today, members });
+    let planSource: ExplainResult['plan_source'] = 'deterministic';
+    if (this.llm) {
+      const outcome = await planWithModel(this.llm, request.question, today, members, plan);
+      if (outcome.response) addUsage(usage, outcome.response);
+      plan = outcome.plan;
+      planSource = outcome.source;
+    }
+    plan = applyFilters(plan, request.filters);
+    const product = chooseProduct(plan, catalog.products, this.insights.model.default_product);
+    const unit = catalog.products.find((candidate) => candidate.id === product)?.unit ?? '';
     lap('understand_ms');
 
-    const scoped =
-      understanding.sites.length > 0 ||
-      understanding.assets.length > 0 ||
-      understanding.range !== null ||
-      PRODUCTION_WORDS.test(request.question);
+    const forbidden = forbiddenMembers(plan, catalog, request.allowedSites);
     const unknownOnly =
-      (understanding.unknownMembers?.length ?? 0) > 0 &&
-      understanding.sites.length === 0 &&
-      understanding.assets.length === 0;
+      plan.not_understood.length > 0 &&
+      plan.sites.length === 0 &&
+      plan.assets.length === 0 &&
+      plan.intent !== 'procedure';
+    let abstainReason: string | null = null;
+    if (plan.intent === 'out_of_scope') abstainReason = OUT_OF_SCOPE_SENTENCE[plan.language];
+    else if (forbidden.length > 0) abstainReason = forbiddenReason(forbidden, plan.language);
+    else if (unknownOnly) abstainReason = ABSTAIN_REASONS.unknown_member[plan.language];
 
-    let facts =
-      scoped && !unknownOnly ? await this.gatherFacts(understanding, request.allowedSites, catalog.asOf) : [];
-    if (facts.length === 0 && scoped && understanding.assets.length > 0) {
-      const facilitySites = catalog.assets
-        .filter((asset) => understanding.assets.includes(asset.id))
-        .map((asset) => asset.site_id);
-      facts = await this.gatherFacts(
-        { ...understanding, assets: [], sites: [...new Set([...understanding.sites, ...facilitySites])] },
-        request.allowedSites,
-        catalog.asOf,
-      );
+    let facts: Fact[] = [];
+    if (!abstainReason && catalog.asOf) {
+      const context: FactContext = {
+        plan,
+        insights: this.insights,
+        forecasts: this.forecasts,
+        catalog,
+        allowedSites: request.allowedSites,
+        asOf: catalog.asOf,
+        product,
+        unit,
+      };
+      try {
+        facts = (await FACTS_BY_INTENT[plan.intent](context)).facts;
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code === 'site_forbidden') throw error;
+      }
     }
     lap('facts_ms');
-    const passages = unknownOnly ? [] : await this.retrieve(request, understanding, facts);
+    const passages =
+      !abstainReason && DOCUMENT_INTENTS.has(plan.intent) ? await this.retrieve(request, plan, facts) : [];
     lap('retrieve_ms');
 
-    const language = understanding.language;
-    let abstainReason: string | null = null;
-    if (unknownOnly) abstainReason = ABSTAIN_REASONS.unknown_member[language];
-    else if (facts.length === 0 && (passages.length === 0 || understanding.range !== null)) {
-      abstainReason = scoped
-        ? ABSTAIN_REASONS.nothing_relevant[language]
-        : ABSTAIN_REASONS.out_of_scope[language];
+    const language = plan.language;
+    let answer: string | null = null;
+    if (!abstainReason) {
+      answer = composeForPlan({ question: request.question, plan, facts, passages });
+      const needsData = plan.intent !== 'procedure';
+      if (!answer || (needsData && facts.length === 0) || (!needsData && passages.length === 0)) {
+        abstainReason = ABSTAIN_REASONS.nothing_relevant[language];
+        answer = null;
+      }
     }
 
-    let answer: string;
     let degraded = false;
     let degradedReason: string | null = null;
     let model = this.model;
-    if (abstainReason) {
-      answer = composeAbstention(language, abstainReason);
+    if (abstainReason || answer === null) {
+      answer =
+        plan.intent === 'out_of_scope'
+          ? OUT_OF_SCOPE_SENTENCE[language]
+          : composeAbstention(language, abstainReason ?? '');
       request.onDelta?.(answer);
-      lap('generate_ms');
     } else if (!this.llm) {
-      answer = withNoVarianceNote(
-        composeAnswer({ question: request.question, understanding, facts, passages }).text,
-        facts,
-        language,
-      );
       streamText(answer, request.onDelta);
-      lap('generate_ms');
     } else {
       const generated = await this.generateWithModel(request, language, facts, passages, usage);
-      answer = generated.answer;
       degraded = generated.degraded;
       degradedReason = generated.reason;
-      if (degraded) {
-        model = `${this.llm.model} → ${COMPOSER_MODEL}`;
-        answer = withNoVarianceNote(
-          composeAnswer({ question: request.question, understanding, facts, passages }).text,
-          facts,
-          language,
-        );
-      }
-      lap('generate_ms');
+      if (degraded) model = `${this.llm.model} → ${COMPOSER_MODEL}`;
+      else answer = generated.answer;
     }
+    lap('generate_ms');
     const verification = verifyAnswer(answer, facts, passages);
     lap('verify_ms');
     timings.total_ms = round(performance.now() - started, 2);
 
+    const abstained = abstainReason !== null;
     const cited = new Set(verification.citedIds);
     const citations: Citation[] = [
       ...facts
@@ -235,6 +259,7 @@ export class ExplainService {
             unit: fact.unit,
             query_id: fact.query_id,
             as_of: fact.as_of,
+            ...(fact.source ? { source: fact.source } : {}),
           }),
         ),
       ...passages
@@ -258,9 +283,11 @@ export class ExplainService {
       citations,
       facts,
       passages: passages.map(({ text: _text, ...rest }) => rest),
-      understanding,
-      confidence: confidenceOf(abstainReason !== null, facts, passages, verification, degraded),
-      abstained: abstainReason !== null,
+      plan,
+      plan_source: planSource,
+      scope: scopeOf(plan, abstained ? [] : [product]),
+      confidence: confidenceOf(abstained, plan, facts, passages, verification, degraded),
+      abstained,
       abstain_reason: abstainReason,
       degraded,
       degraded_reason: degradedReason,
@@ -274,293 +301,29 @@ export class ExplainService {
     return result;
   }
 
-  private async understandWithModel(
-    question: string,
-    today: string,
-    members: Parameters<typeof understandQuestion>[1]['members'],
-    fallback: QuestionUnderstanding,
-    usage: ExplainResult['usage'],
-  ): Promise<QuestionUnderstanding> {
-    if (!this.llm) return fallback;
-    try {
-      const prompt = renderUnderstandPrompt({ question, today, members });
-      const response = await this.llm.generate({
-        system: prompt.system,
-        messages: [{ role: 'user', text: prompt.user }],
-        maxTokens: 400,
-        temperature: 0,
-      });
-      addUsage(usage, response);
-      const parsed = parseModelUnderstanding(response.text, members);
-      return parsed.ok ? { ...parsed.understanding, unknownMembers: fallback.unknownMembers } : fallback;
-    } catch {
-      return fallback;
-    }
-  }
-
-  private async gatherFacts(
-    understanding: QuestionUnderstanding,
-    allowedSites: readonly string[] | null,
-    asOf: string | null,
-  ): Promise<Fact[]> {
-    const range = understanding.range ?? (asOf ? { from: asOf, to: asOf } : null);
-    if (!range) return [];
-    let filters: InsightFilters;
-    try {
-      filters = await this.insights.resolveFilters(
-        {
-          from: range.from,
-          to: range.to,
-          site: understanding.sites.length > 0 ? understanding.sites : undefined,
-          asset: understanding.assets.length > 0 ? understanding.assets : undefined,
-          product: understanding.products.length > 0 ? understanding.products.slice(0, 1) : undefined,
-        },
-        allowedSites,
-        { range: 'none', defaultProduct: true },
-      );
-    } catch (error) {
-      if (error instanceof DomainError && error.code !== 'site_forbidden') return [];
-      throw error;
-    }
-    const facts: Fact[] = [];
-    const next = () => `D${facts.length + 1}`;
-    const catalog = await this.insights.catalog();
-    const siteId = filters.sites?.length === 1 ? filters.sites[0] : undefined;
-    const assetId = filters.assets?.length === 1 ? filters.assets[0] : undefined;
-    const product = filters.products?.[0] ?? this.insights.model.default_product;
-    const scopeDims: Record<string, string> = {
-      product,
-      from: filters.from,
-      to: filters.to,
-      ...(filters.from === filters.to ? { date: filters.from } : {}),
-      ...(siteId
-        ? { site: siteId, site_name: catalog.sites.find((site) => site.id === siteId)?.name ?? siteId }
-        : {}),
-      ...(assetId
-        ? {
-            asset: assetId,
-            asset_name: catalog.assets.find((asset) => asset.id === assetId)?.name ?? assetId,
-          }
-        : {}),
-    };
-
-    const comparisons: Comparison[] =
-      understanding.compare === 'previous_period'
-        ? ['previous_period']
-        : [understanding.compare, 'previous_period'];
-    for (const compare of comparisons) {
-      try {
-        const variance = (await this.insights.variance(filters, compare, 'cause')).value;
-        const total = variance.total;
-        const dims = { ...scopeDims, compare };
-        facts.push({
-          id: next(),
-          kind: 'variance',
-          label: `${scopeDims.site_name ?? scopeDims.asset_name ?? 'All sites'} ${product} change vs ${compare.replace('_', ' ')}`,
-          metric: 'actual_volume_change',
-          dims,
-          value: total.change,
-          unit: variance.unit,
-          query_id: variance.query_ids[0] ?? '',
-          as_of: asOf,
-          related: {
-            actual: total.current,
-            baseline: total.baseline,
-            ...(total.change_pct === null ? {} : { change_pct: total.change_pct }),
-          },
-        });
-        const causes = variance.contributors
-          .filter((contributor) => contributor.change !== 0)
-          .sort((left, right) => Math.abs(right.change) - Math.abs(left.change))
-          .slice(0, 4);
-        for (const cause of causes) {
-          facts.push({
-            id: next(),
-            kind: 'cause',
-            label: `${cause.member} contribution to the change`,
-            metric: 'lost_volume_contribution',
-            dims: { ...dims, cause_code: cause.member },
-            value: cause.change,
-            unit: variance.unit,
-            query_id: variance.query_ids.at(-1) ?? '',
-            as_of: asOf,
-            cause: {
-              code: cause.member,
-              category: cause.member === 'unexplained' ? 'unexplained' : 'downtime',
-            },
-          });
-        }
-        break;
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-      }
-    }
-    if (facts.length === 0) return facts;
-
-    if (understanding.compare !== 'previous_period') {
-      const downtime = (await this.insights.downtimeByCause(filters)).value;
-      for (const cause of downtime.causes
-        .filter((candidate) => candidate.cause_category === 'planned' && candidate.lost_volume > 0)
-        .slice(0, 2)) {
-        facts.push({
-          id: next(),
-          kind: 'kpi',
-          label:
-            understanding.language === 'es'
-              ? `Parada planificada ${cause.cause_code} (ya incluida en el plan), volumen diferido`
-              : `Planned downtime ${cause.cause_code} (already in the plan), deferred volume`,
-          metric: 'lost_volume',
-          dims: { ...scopeDims, cause_code: cause.cause_code, cause_category: 'planned' },
-          value: cause.lost_volume,
-          unit: facts[0]?.unit ?? '',
-          query_id: downtime.queryId,
-          as_of: asOf,
-          cause: { code: cause.cause_code, category: 'planned' },
-        });
-      }
-    }
-
-    const trend = await this.declineTrend(filters, understanding.language, scopeDims, asOf, next());
-    if (trend) facts.push(trend);
-
-    try {
-      const anomalies = (await this.insights.anomalies(filters, 'medium')).value;
-      for (const anomaly of anomalies.anomalies
-        .filter((candidate) => candidate.product_id === product)
-        .slice(0, 2)) {
-        facts.push({
-          id: next(),
-          kind: 'anomaly',
-          label: `Unusual ${anomaly.direction} at ${anomaly.label} on ${anomaly.date}`,
-          metric: 'actual_volume',
-          dims: {
-            ...(anomaly.scope === 'site'
-              ? { site: anomaly.member, site_name: anomaly.label }
-              : { asset: anomaly.member, asset_name: anomaly.label }),
-            product,
-            date: anomaly.date,
-          },
-          value: anomaly.actual,
-          unit: anomaly.unit,
-          query_id: anomalies.queryIds[0] ?? '',
-          as_of: asOf,
-          related: { expected: anomaly.expected },
-        });
-      }
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-    }
-
-    if (understanding.wantsForecast && (siteId || assetId)) {
-      try {
-        const scope = await this.forecasts.resolveScope(
-          { ...(assetId ? { asset: [assetId] } : { site: [siteId as string] }), product: [product] },
-          allowedSites,
-        );
-        const forecast = await this.forecasts.forecast({
-          filters: scope,
-          horizon: 7,
-          interval: 0.8,
-          source: 'auto',
-        });
-        const points = forecast.value.points;
-        const sum = (key: 'p10' | 'p50' | 'p90') =>
-          round(
-            points.reduce((total, point) => total + point[key], 0),
-            1,
-          );
-        facts.push({
-          id: next(),
-          kind: 'forecast',
-          label: `Forecast of the next ${points.length} days`,
-          metric: 'forecast_volume',
-          dims: { ...scopeDims, from: points[0]?.date ?? '', to: points.at(-1)?.date ?? '' },
-          value: sum('p50'),
-          unit: forecast.value.unit,
-          query_id: forecast.value.source,
-          as_of: asOf,
-          related: { p10: sum('p10'), p90: sum('p90') },
-        });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-      }
-    }
-    return facts;
-  }
-
-  /**
-   * A decline against plan without downtime behind it (the DEC-RES pattern): actual vs plan over the
-   * last 30 days of the range compared with the 60 days before, for one asset or site.
-   */
-  private async declineTrend(
-    filters: InsightFilters,
-    language: Language,
-    scopeDims: Record<string, string>,
-    asOf: string | null,
-    id: string,
-  ): Promise<Fact | null> {
-    if (!filters.assets?.length && !filters.sites?.length) return null;
-    const recent = { ...filters, from: addDays(filters.to, -29) };
-    const earlier = { ...filters, from: addDays(filters.to, -89), to: addDays(filters.to, -30) };
-    try {
-      const [now, before, downtime] = await Promise.all([
-        this.insights.variance(recent, 'plan', 'cause'),
-        this.insights.variance(earlier, 'plan', 'cause'),
-        this.insights.downtimeByCause(recent),
-      ]);
-      const nowPct = now.value.total.change_pct;
-      const beforePct = before.value.total.change_pct;
-      if (nowPct === null || beforePct === null || nowPct - beforePct > -TREND_DROP_POINTS) return null;
-      const unplannedLoss = downtime.value.causes
-        .filter((cause) => cause.cause_category === 'unplanned')
-        .reduce((total, cause) => total + cause.lost_volume, 0);
-      if (unplannedLoss >= Math.abs(now.value.total.change) / 2) return null;
-      return {
-        id,
-        kind: 'kpi',
-        label:
-          language === 'es'
-            ? 'Variación frente al plan en los últimos 30 días (%), empeorando sin paradas que la expliquen: el patrón de declinación del reservorio DEC-RES'
-            : 'Variance vs plan over the last 30 days (%), worsening without downtime to explain it: the DEC-RES reservoir-decline pattern',
-        metric: 'variance_vs_plan_pct',
-        dims: { ...scopeDims, from: recent.from, to: recent.to, cause_code: 'DEC-RES' },
-        value: nowPct,
-        unit: '%',
-        query_id: now.value.query_ids[0] ?? '',
-        as_of: asOf,
-        related: { previous_60_days_pct: beforePct },
-        cause: { code: 'DEC-RES', category: 'trend' },
-      };
-    } catch (error) {
-      if (error instanceof DomainError) return null;
-      throw error;
-    }
-  }
-
   private async retrieve(
     request: ExplainRequest,
-    understanding: QuestionUnderstanding,
+    plan: QuestionPlan,
     facts: readonly Fact[],
   ): Promise<Passage[]> {
-    const enrichment = new Set<string>(understanding.keywords);
-    for (const fact of facts) {
-      if (fact.cause && fact.cause.code !== 'unexplained') enrichment.add(fact.cause.code);
-    }
+    const enrichment = new Set<string>(plan.keywords);
+    const causeCodes = facts.flatMap((fact) =>
+      fact.cause && fact.cause.code !== 'unexplained' ? [fact.cause.code] : [],
+    );
+    for (const code of causeCodes) enrichment.add(code);
+    for (const term of translateTerms(request.question)) enrichment.add(term);
     const query = [request.question, ...enrichment].join(' ').slice(0, 2000);
     const docTypes = DASHBOARD_WORDS.test(request.question) ? undefined : ['runbook', 'document'];
     const results = await this.rag.search(
       query,
       {
         allowedSites: request.allowedSites,
-        ...(understanding.sites.length > 0 ? { sites: understanding.sites } : {}),
+        ...(plan.sites.length > 0 && plan.intent !== 'procedure' ? { sites: plan.sites } : {}),
         ...(docTypes ? { docTypes } : {}),
       },
-      Math.max(request.topK * 2, 8),
+      Math.max(request.topK * (plan.intent === 'procedure' ? 4 : 2), 8),
     );
     const minVector = this.options.minVectorScore ?? 0.3;
-    const causeCodes = facts.flatMap((fact) =>
-      fact.cause && fact.cause.code !== 'unexplained' ? [fact.cause.code] : [],
-    );
     const relevant = results.filter(
       (result) =>
         (result.scores.vector ?? 0) >= minVector ||
@@ -568,9 +331,27 @@ export class ExplainService {
           ((result.scores.vector ?? 0) >= minVector * 0.6 ||
             causeCodes.some((code) => result.text.includes(code)))),
     );
-    const perDocument = new Map<string, SearchResult>();
-    for (const result of relevant) if (!perDocument.has(result.uri)) perDocument.set(result.uri, result);
-    return [...perDocument.values()].slice(0, request.topK).map((result, index) => ({
+    const perDocumentLimit = plan.intent === 'procedure' ? 4 : 1;
+    const chosen: SearchResult[] = [];
+    const counts = new Map<string, number>();
+    for (const result of relevant) {
+      const count = counts.get(result.uri) ?? 0;
+      if (count >= perDocumentLimit) continue;
+      counts.set(result.uri, count + 1);
+      chosen.push(result);
+    }
+    const mentionRank = (result: SearchResult) => {
+      const index = causeCodes.findIndex(
+        (code) =>
+          result.title.includes(code) ||
+          result.text.includes(code) ||
+          result.uri.includes(code.toLowerCase()),
+      );
+      return index < 0 ? causeCodes.length : index;
+    };
+    if (causeCodes.length > 0) chosen.sort((left, right) => mentionRank(left) - mentionRank(right));
+    const limit = plan.intent === 'procedure' ? request.topK + 4 : request.topK;
+    return chosen.slice(0, limit).map((result, index) => ({
       id: `S${index + 1}`,
       title: result.title,
       uri: result.uri,
@@ -674,43 +455,74 @@ export class ExplainService {
   }
 }
 
-function applyFilters(
-  understanding: QuestionUnderstanding,
-  filters: ExplainFilters | undefined,
-): QuestionUnderstanding {
-  if (!filters) return understanding;
-  const range =
+function applyFilters(plan: QuestionPlan, filters: ExplainFilters | undefined): QuestionPlan {
+  if (!filters) return plan;
+  const periods: Period[] =
     filters.from || filters.to
-      ? { from: filters.from ?? (filters.to as string), to: filters.to ?? (filters.from as string) }
-      : understanding.range;
+      ? [
+          {
+            from: filters.from ?? (filters.to as string),
+            to: filters.to ?? (filters.from as string),
+            label: 'filters',
+          },
+        ]
+      : plan.periods;
   return {
-    ...understanding,
-    sites: filters.site ?? understanding.sites,
-    assets: filters.asset ?? understanding.assets,
-    products: filters.product ?? understanding.products,
-    range,
-    compare: filters.compare ?? understanding.compare,
-    unknownMembers: filters.site || filters.asset ? [] : understanding.unknownMembers,
+    ...plan,
+    sites: filters.site ?? plan.sites,
+    assets: filters.asset ?? plan.assets,
+    products: filters.product ?? plan.products,
+    periods,
+    compare_to: filters.compare ?? plan.compare_to,
+    not_understood: filters.site || filters.asset ? [] : plan.not_understood,
   };
 }
 
-/** Below this absolute change (%), a period counts as on plan and the answer says so. */
-export const NO_VARIANCE_PCT = 2;
+function chooseProduct(
+  plan: QuestionPlan,
+  products: readonly { id: string }[],
+  defaultProduct: string,
+): string {
+  const named = plan.products.find((product) => products.some((candidate) => candidate.id === product));
+  if (named) return named;
+  return products.find((product) => product.id === defaultProduct)?.id ?? products[0]?.id ?? defaultProduct;
+}
 
-/** Adds a plain statement that there was no significant variance when the headline change is small. */
-function withNoVarianceNote(answer: string, facts: readonly Fact[], language: Language): string {
-  const headline = facts.find((fact) => fact.kind === 'variance');
-  const pct = headline?.related?.change_pct;
-  const unplanned = facts.some(
-    (fact) => fact.kind === 'cause' && fact.cause?.code !== 'unexplained' && fact.value < 0,
+function forbiddenMembers(
+  plan: QuestionPlan,
+  catalog: {
+    sites: readonly { id: string; name: string }[];
+    assets: readonly { id: string; site_id: string }[];
+  },
+  allowedSites: readonly string[] | null,
+): string[] {
+  if (!allowedSites) return [];
+  const sites = plan.sites.filter((site) => !allowedSites.includes(site));
+  const assets = plan.assets.filter(
+    (asset) => !allowedSites.includes(catalog.assets.find((member) => member.id === asset)?.site_id ?? ''),
   );
-  if (pct === undefined || Math.abs(pct) >= NO_VARIANCE_PCT || unplanned) return answer;
-  const note =
-    language === 'es'
-      ? 'No hubo una variación significativa: la diferencia está dentro de la variación normal de un día a otro.'
-      : 'There was no significant variance: the difference is within normal day-to-day variation.';
-  const [data, ...rest] = answer.split('\n\n');
-  return [`${data} ${note}`, ...rest].join('\n\n');
+  return [
+    ...sites.map((site) => catalog.sites.find((member) => member.id === site)?.name ?? site),
+    ...assets,
+  ];
+}
+
+function forbiddenReason(members: readonly string[], language: Language): string {
+  const list = members.join(', ');
+  return language === 'es'
+    ? `esta clave de API no tiene acceso a ${list}; solo puede consultar sus sitios autorizados.`
+    : `this API key may not read ${list}; it can only ask about the sites it is allowed to see.`;
+}
+
+function scopeOf(plan: QuestionPlan, products: string[]): ExplainScope {
+  return {
+    intent: plan.intent,
+    sites: plan.sites,
+    assets: plan.assets,
+    products: plan.intent === 'out_of_scope' || plan.intent === 'procedure' ? [] : products,
+    periods: plan.periods.map((period) => ({ from: period.from, to: period.to, label: period.label })),
+    breakdown: plan.breakdown,
+  };
 }
 
 function addUsage(usage: ExplainResult['usage'], response: LlmResponse): void {
@@ -725,6 +537,7 @@ function streamText(text: string, onDelta: ((text: string) => void) | undefined)
 
 function confidenceOf(
   abstained: boolean,
+  plan: QuestionPlan,
   facts: readonly Fact[],
   passages: readonly Passage[],
   verification: Verification,
@@ -732,10 +545,12 @@ function confidenceOf(
 ): number {
   if (abstained) return 0;
   let score = 0.2;
-  if (facts.some((fact) => fact.kind === 'variance')) score += 0.3;
-  if (facts.some((fact) => fact.kind === 'cause' && fact.cause?.code !== 'unexplained')) score += 0.2;
-  if (passages.length > 0) score += 0.2;
+  if (facts.length > 0) score += 0.3;
+  if (plan.intent === 'procedure' ? passages.length > 0 : facts.some((fact) => fact.kind !== 'anomaly'))
+    score += 0.2;
+  if (passages.length > 0 || plan.intent !== 'explain_change') score += 0.2;
   if (verification.ok) score += 0.1;
+  if (plan.not_understood.length > 0) score -= 0.2;
   if (degraded) score -= 0.2;
   return Math.max(0, Math.min(1, round(score, 2)));
 }

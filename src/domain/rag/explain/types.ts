@@ -16,6 +16,8 @@ export interface QuestionUnderstanding {
   range: { from: string; to: string } | null;
   /** The phrase the range came from ("yesterday", "en marzo", "2025-03-14"). */
   rangeText: string | null;
+  /** Each date phrase on its own, in order of mention (the range above merges them). */
+  periods?: Array<{ from: string; to: string; label: string }>;
   compare: ExplainComparison;
   /** True when the question asks about the future (forecast). */
   wantsForecast: boolean;
@@ -32,7 +34,13 @@ export interface QuestionUnderstanding {
  * What a fact states, so the grounded composer can phrase it: the headline change against a baseline, a
  * cause's contribution to it, an anomalous day, a forecast, or any other figure.
  */
-export type FactKind = 'variance' | 'cause' | 'anomaly' | 'forecast' | 'kpi';
+export type FactKind = 'variance' | 'cause' | 'anomaly' | 'forecast' | 'kpi' | 'event';
+
+/** The insights request that reproduces a fact (`GET {path}?{params}`). */
+export interface FactSource {
+  path: string;
+  params: Record<string, string>;
+}
 
 /** A number from the warehouse, with provenance; cited as `[D1]`, `[D2]`, … */
 export interface Fact {
@@ -51,6 +59,8 @@ export interface Fact {
   related?: Record<string, number>;
   /** For cause facts: the cause code and category. */
   cause?: { code: string; category: string };
+  /** The insights request that reproduces the figure. */
+  source?: FactSource;
 }
 
 /** A retrieved document passage; cited as `[S1]`, `[S2]`, … */

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { addDays, endOfMonth, isIsoDate, startOfMonth, toEpochDay } from '../../dates.js';
 import { detectLanguage, foldText } from './language.js';
+import { libraryRanges } from './plan/dates.js';
 import type { ExplainComparison, Language, QuestionUnderstanding } from './types.js';
 
 /** A site the parser can recognise. */
@@ -216,6 +217,17 @@ function calendarMonth(year: number | undefined, month: number, today: string): 
   return { from, to: from <= today && today < to ? today : to };
 }
 
+const quarterOf = (date: string): number => Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1;
+
+function calendarQuarter(year: number | undefined, quarter: number, today: string): DateRange {
+  const todayYear = Number(today.slice(0, 4));
+  let resolvedYear = year ?? todayYear;
+  const firstMonth = (quarter - 1) * 3 + 1;
+  if (year === undefined && `${resolvedYear}-${pad(firstMonth)}-01` > today) resolvedYear -= 1;
+  const from = `${resolvedYear}-${pad(firstMonth)}-01`;
+  return { from, to: endOfMonth(`${resolvedYear}-${pad(firstMonth + 2)}-01`) };
+}
+
 function pastSpan(count: number, unit: string, today: string): DateRange | null {
   if (count < 1 || count > 3660) return null;
   if (unit.startsWith('mes') || unit.startsWith('month')) {
@@ -250,6 +262,25 @@ const DATE_RULES: readonly DateRule[] = [
       const [month, dayOfMonth] = language === 'es' || first > 12 ? [second, first] : [first, second];
       const date = `${match[3]}-${pad(month)}-${pad(dayOfMonth)}`;
       return isIsoDate(date) ? day(date) : null;
+    },
+  },
+  {
+    pattern: bounded(`(${alternation(Object.keys(EN_MONTH_ABBREVIATIONS))})\\.?\\s+(\\d{4})`),
+    resolve: (match, { today }) => calendarMonth(Number(match[2]), EN_MONTH_ABBREVIATIONS[match[1]!]!, today),
+  },
+  {
+    pattern: bounded(
+      '(?:(?:in|during|for|en|durante|el)\\s+)?(?:the\\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\\s+quarter|(primer|segundo|tercer|cuarto)\\s+trimestre)(?:\\s+(?:of\\s+|de\\s+|del\\s+)?(\\d{4}))?',
+    ),
+    resolve: (match, { today }) => {
+      const ordinal = match[1] ?? match[2] ?? match[3] ?? '';
+      const quarter =
+        Number(match[1]) ||
+        ({ first: 1, '1st': 1, primer: 1, second: 2, '2nd': 2, segundo: 2, third: 3, '3rd': 3, tercer: 3 }[
+          ordinal
+        ] ??
+          4);
+      return calendarQuarter(optionalYear(match[4]), quarter, today);
     },
   },
   {
@@ -406,6 +437,71 @@ const DATE_RULES: readonly DateRule[] = [
     },
   },
   {
+    pattern: bounded(
+      'mtd|month[\\s-]+to[\\s-]+date|qtd|quarter[\\s-]+to[\\s-]+date|this\\s+quarter|este\\s+trimestre|(?:en\\s+)?lo\\s+que\\s+va\\s+del\\s+trimestre',
+    ),
+    resolve: (match, { today }) =>
+      /^(?:mtd|month)/.test(match[0])
+        ? { from: startOfMonth(today), to: today }
+        : { from: calendarQuarter(Number(today.slice(0, 4)), quarterOf(today), today).from, to: today },
+  },
+  {
+    pattern: bounded('(?:last|previous|prior)\\s+quarter|(?:el\\s+)?trimestre\\s+(?:pasado|anterior)'),
+    resolve: (_match, { today }) => {
+      const quarter = quarterOf(today);
+      const year = Number(today.slice(0, 4));
+      return quarter === 1 ? calendarQuarter(year - 1, 4, today) : calendarQuarter(year, quarter - 1, today);
+    },
+  },
+  {
+    pattern: bounded(
+      '(?:(?:in|over|during)\\s+)?(?:the\\s+)?(?:recent|last\\s+(?:few|several|couple\\s+of)|past\\s+(?:few|several))\\s+(months|weeks|days)|' +
+        '(?:(?:en|durante)\\s+)?(?:los|las)\\s+(?:ultim[oa]s|pasad[oa]s)\\s+(meses|semanas|dias)|(?:ultim[oa]s|pasad[oa]s)\\s+(meses|semanas|dias)',
+    ),
+    resolve: (match, { today }) => {
+      const unit = match[1] ?? match[2] ?? match[3] ?? 'months';
+      return pastSpan(unit.startsWith('d') ? 7 : 3, unit, today);
+    },
+  },
+  {
+    pattern: bounded(
+      `(${COUNT})\\s+(days?|weeks?|months?)\\s+ago|hace\\s+(${COUNT})\\s+(dias?|semanas?|mes(?:es)?)`,
+    ),
+    resolve: (match, { today }) => {
+      const count = parseCount(match[1] ?? match[3]!);
+      const unit = match[2] ?? match[4]!;
+      if (unit.startsWith('d')) return day(addDays(today, -count));
+      if (unit.startsWith('w') || unit.startsWith('s')) {
+        const monday = addDays(today, -daysSinceMonday(today) - 7 * count);
+        return { from: monday, to: addDays(monday, 6) };
+      }
+      const from = startOfMonth(shiftMonths(startOfMonth(today), -count));
+      return { from, to: endOfMonth(from) };
+    },
+  },
+  {
+    pattern: bounded(
+      '(?:on\\s+)?the\\s+(\\d{1,2})(?:st|nd|rd|th)|(?:el\\s+)?dia\\s+(\\d{1,2})|el\\s+(\\d{1,2})(?!\\s*(?:%|de\\s|dias?|semanas?|mes))',
+    ),
+    resolve: (match, { today }) => {
+      const dayOfMonth = Number(match[1] ?? match[2] ?? match[3]);
+      const thisMonth = `${today.slice(0, 8)}${pad(dayOfMonth)}`;
+      if (isIsoDate(thisMonth) && thisMonth <= today) return day(thisMonth);
+      const previous = `${shiftMonths(startOfMonth(today), -1).slice(0, 8)}${pad(dayOfMonth)}`;
+      return isIsoDate(previous) ? day(previous) : null;
+    },
+  },
+  {
+    pattern: bounded(
+      '(?:(?:in|during|for|of|throughout|since|en|durante|del|de|el\\s+ano|year)\\s+)?((?:19|20)\\d{2})',
+    ),
+    resolve: (match, { today }) => {
+      const year = Number(match[1]);
+      if (year > Number(today.slice(0, 4)) + 5) return null;
+      return { from: `${year}-01-01`, to: `${year}-12-31` };
+    },
+  },
+  {
     pattern: bounded(`(?:(on|last|el)\\s+)?(${alternation(Object.keys(WEEKDAYS))})(?:\\s+(pasado))?`),
     resolve: (match, { today }) => {
       const strictlyBefore = match[1] === 'last' || match[3] === 'pasado';
@@ -456,6 +552,18 @@ const PRODUCT_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   oil: ['oil', 'crude', 'crude oil', 'crudo', 'petroleo', 'aceite'],
   gas: ['gas', 'natural gas', 'gas natural'],
   water: ['water', 'produced water', 'agua', 'agua producida'],
+  water_injection: [
+    'water injection',
+    'water injected',
+    'injected water',
+    'injection water',
+    'injection',
+    'inyeccion de agua',
+    'agua inyectada',
+    'inyeccion',
+    'inyectada',
+    'inyectado',
+  ],
 };
 const PRODUCT_LOOKALIKES = bounded(
   'gas[\\s-]*lift|lift[\\s-]*gas|gas\\s+de\\s+(?:levantamiento|inyeccion|elevacion)|gas\\s+detection|' +
@@ -463,8 +571,8 @@ const PRODUCT_LOOKALIKES = bounded(
 );
 
 const LEADING_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
-  site: ['sitio'],
-  sitio: ['site'],
+  site: ['sitio', 'planta', 'instalacion', 'plant', 'facility', 'field', 'campo'],
+  sitio: ['site', 'planta', 'instalacion'],
   well: ['pozo'],
   pozo: ['well'],
   plant: ['planta'],
@@ -548,6 +656,19 @@ const nameParts = (name: string): string[] =>
     .map((part) => part.trim())
     .filter(Boolean);
 
+/**
+ * Names an asset goes by: its id, its name without the parenthesis, and for field-prefixed well codes
+ * (`15/9-F-12`, `NO 15/9-F-12`) the short code engineers write (`F-12`).
+ */
+function assetAliases(asset: AssetMember): string[] {
+  const aliases = [asset.id, asset.name.split('(')[0]!.trim()];
+  for (const code of [asset.id, asset.name]) {
+    const short = /^(?:[A-Z]{2}\s+)?\d+\/\d+-(.+)$/i.exec(code.trim())?.[1];
+    if (short) aliases.push(short, `well ${short}`);
+  }
+  return [...new Set(aliases)];
+}
+
 interface MemberMatcher {
   id: string;
   pattern: RegExp;
@@ -583,13 +704,13 @@ function buildMatchers(members: UnderstandMembers): MemberMatchers {
     sites: compact(
       members.sites.map((site) => matcherFor(site.id, [site.id, site.name, ...nameParts(site.name)])),
     ),
-    assets: compact(
-      members.assets.map((asset) => matcherFor(asset.id, [asset.id, asset.name.split('(')[0]!.trim()])),
-    ),
+    assets: compact(members.assets.map((asset) => matcherFor(asset.id, assetAliases(asset)))),
     products: compact(
-      members.products.map((product) =>
-        matcherFor(product.id, [product.id, product.name, ...(PRODUCT_SYNONYMS[product.id] ?? [])]),
-      ),
+      [...members.products]
+        .sort((left, right) => Number(right.id.includes('_')) - Number(left.id.includes('_')))
+        .map((product) =>
+          matcherFor(product.id, [product.id, product.name, ...(PRODUCT_SYNONYMS[product.id] ?? [])]),
+        ),
     ),
   };
   matcherCache.set(members, built);
@@ -626,6 +747,7 @@ function findRanges(text: string, context: DateContext): FoundRange[] {
       working = maskSpan(working, start, end);
     }
   }
+  found.push(...libraryRanges(working, context.today, context.language));
   return found.sort((left, right) => left.start - right.start);
 }
 
@@ -700,7 +822,15 @@ export function understandQuestion(question: string, options: UnderstandOptions)
   const matchers = buildMatchers(options.members);
   const assets = findMembers(withoutComparison, matchers.assets);
   const sites = findMembers(assets.text, matchers.sites);
-  const products = findMembers(maskAll(sites.text, PRODUCT_LOOKALIKES).text, matchers.products);
+  const compound = findMembers(
+    sites.text,
+    matchers.products.filter((matcher) => matcher.id.includes('_')),
+  );
+  const simple = findMembers(
+    maskAll(compound.text, PRODUCT_LOOKALIKES).text,
+    matchers.products.filter((matcher) => !matcher.id.includes('_')),
+  );
+  const products = { ids: [...compound.ids, ...simple.ids] };
   const ranges = findRanges(sites.text, { today: options.today, language });
   const froms = ranges.map((found) => found.from).sort();
   const tos = ranges.map((found) => found.to).sort();
@@ -722,6 +852,11 @@ export function understandQuestion(question: string, options: UnderstandOptions)
     rangeText,
     compare,
     wantsForecast,
+    periods: ranges.map((found) => ({
+      from: found.from,
+      to: found.to,
+      label: question.slice(found.start, found.end).trim(),
+    })),
     keywords: extractKeywords(question, [...assets.ids, ...sites.ids], sites.text),
     unknownMembers: findUnknownMembers(question, maskDates(sites.text, ranges)),
   };
@@ -745,6 +880,10 @@ export const QuestionUnderstandingSchema = z.object({
     .nullable()
     .default(null),
   rangeText: z.string().max(200).nullable().default(null),
+  periods: z
+    .array(z.object({ from: IsoDateSchema, to: IsoDateSchema, label: z.string().max(200) }))
+    .max(4)
+    .optional(),
   compare: z.enum(['plan', 'forecast', 'previous_period']).default('plan'),
   wantsForecast: z.boolean().default(false),
   keywords: z.array(z.string().max(80)).max(50).default([]),

@@ -1,6 +1,7 @@
 /**
  * Post-generation checks of an explanation against the facts and passages it was given: citations must
- * exist, numbers must come from the facts (or from a cited passage), and sentences that state a cause must
+ * exist, numbers in the answer's own words must come from the facts (quoted document text is skipped and
+ * never grounds a figure), and sentences that state a cause must
  * cite something. Pure and language-aware (English and Spanish number styles and cause phrasing).
  *
  * Numbers that are not figures are skipped: citation ids, dates (`2025-06-14`, `June 14`, `14 de junio de
@@ -269,11 +270,21 @@ function isGrounded(
   );
 }
 
+const QUOTED = /“[^”\n]*”|«[^»\n]*»|"[^"\n]*"|^>.*$/gm;
+
+/**
+ * The answer's own words: quoted document text (`“…”`, `«…»`, `"…"` and `> ` quote lines) blanked out,
+ * so the numbers a document states never count, and never need to count, as data figures.
+ */
+export const withoutQuotes = (text: string): string =>
+  text.replace(QUOTED, (quote) => quote.replace(/[^\n]/g, ' '));
+
 /**
  * Checks an answer against its facts and passages: every `[D#]`/`[S#]` must name one of them; every figure
- * must match a fact value or related value (rounding to the decimals shown, or 0.5 % relative; a
- * percentage may also be a fraction × 100), or appear in a fact's label or dimensions, or in a passage the
- * answer cites; every sentence that states a cause must cite something.
+ * in the answer's own words (outside quotes) must match a fact value or related value (rounding to the
+ * decimals shown, or 0.5 % relative; a percentage may also be a fraction × 100) or appear in a fact's
+ * label or dimensions. Passages never ground a figure: a document's number is only ever shown quoted.
+ * Every sentence that states a cause must cite something.
  */
 export function verifyAnswer(
   text: string,
@@ -284,22 +295,13 @@ export function verifyAnswer(
   const cited = extractCitations(text);
   const citedIds = cited.filter((id) => knownIds.has(id));
   const unknownCitations = cited.filter((id) => !knownIds.has(id));
-  const citedPassages = passages.filter((passage) => citedIds.includes(passage.id));
-  const literalSources = [
-    ...facts.flatMap((fact) => [fact.label, ...Object.values(fact.dims)]),
-    ...citedPassages.flatMap((passage) => [
-      passage.title,
-      passage.text,
-      passage.snippet,
-      ...passage.heading_path,
-    ]),
-  ];
+  const literalSources = facts.flatMap((fact) => [fact.label, ...Object.values(fact.dims)]);
   const literals = new Set(literalSources.flatMap(literalNumbers));
   const values = factValues(facts);
-  const unmatchedNumbers = extractNumbers(text)
+  const unmatchedNumbers = extractNumbers(withoutQuotes(text))
     .filter((mention) => !isGrounded(mention, values, literals))
     .map((mention) => mention.raw);
-  const uncitedCauseSentences = splitSentences(text).filter(
+  const uncitedCauseSentences = splitSentences(withoutQuotes(text)).filter(
     (sentence) => isCauseSentence(sentence) && extractCitations(sentence).length === 0,
   );
   return {

@@ -12,10 +12,17 @@
  * A variance fact's `value` is the change (actual − baseline); a cause fact's `value` is its contribution
  * (negative for a loss); a cause with code `unexplained` is the remainder no event explains.
  */
-import { foldText, formatNumber, formatPercent, formatQuantity, MINUS } from './language.js';
-import { looksLikePromptInjection } from './prompt.js';
-import type { ExplainComparison, Fact, FactKind, Language, Passage, QuestionUnderstanding } from './types.js';
-import { extractCitations, splitSentences } from './verify.js';
+import { foldText, formatNumber, formatPercent, formatQuantity, MINUS } from '../language.js';
+import { looksLikePromptInjection } from '../prompt.js';
+import type {
+  ExplainComparison,
+  Fact,
+  FactKind,
+  Language,
+  Passage,
+  QuestionUnderstanding,
+} from '../types.js';
+import { extractCitations, splitSentences } from '../verify.js';
 
 /** Inputs of {@link composeAnswer}. */
 export interface ComposeInput {
@@ -51,7 +58,7 @@ export const ABSTAIN_REASONS = {
 
 const MAX_CAUSES = 4;
 const MAX_PASSAGES = 3;
-const MAX_OTHER_FACTS = 3;
+const MAX_OTHER_FACTS = 6;
 const MAX_EXCERPT_LENGTH = 220;
 const EXCERPT_LOOKAHEAD = 4;
 
@@ -247,14 +254,21 @@ function causeAmount(fact: Fact, language: Language): string {
   return language === 'es' ? `${amount}, con ${hours} h de parada` : `${amount}, with ${hours} h of downtime`;
 }
 
-function causeSentences(causes: readonly Fact[], language: Language): string[] {
+function causeSentences(causes: readonly Fact[], language: Language, remainder?: Fact): string[] {
   const [main, ...others] = causes;
   if (!main) return [];
-  const sentences = [
-    language === 'es'
-      ? `La causa principal fue ${causeName(main, language)}, ${causeAmount(main, language)} ${cite(main)}.`
-      : `The largest contributor was ${causeName(main, language)}, ${causeAmount(main, language)} ${cite(main)}.`,
-  ];
+  const dominated = remainder !== undefined && Math.abs(remainder.value) > Math.abs(main.value);
+  const sentences = dominated
+    ? [
+        language === 'es'
+          ? `La mayor parte del cambio, ${signedQuantity(remainder.value, remainder.unit, language)}, no se explica con los eventos registrados ${cite(remainder)}; el evento registrado de mayor impacto fue ${causeName(main, language)}, ${causeAmount(main, language)} ${cite(main)}.`
+          : `Most of the change, ${signedQuantity(remainder.value, remainder.unit, language)}, is not explained by recorded events ${cite(remainder)}; the largest recorded event was ${causeName(main, language)}, ${causeAmount(main, language)} ${cite(main)}.`,
+      ]
+    : [
+        language === 'es'
+          ? `La causa principal fue ${causeName(main, language)}, ${causeAmount(main, language)} ${cite(main)}.`
+          : `The largest contributor was ${causeName(main, language)}, ${causeAmount(main, language)} ${cite(main)}.`,
+      ];
   if (others.length > 0) {
     const items = others.map(
       (fact) => `${causeName(fact, language)}, ${causeAmount(fact, language)} ${cite(fact)}`,
@@ -403,7 +417,7 @@ function meaningfulSentences(passage: Passage): string[] {
         const sentence = rawSentence.trim();
         const words = sentence.split(/\s+/).length;
         if (sentence.length < 25 || words < 4 || /:$/.test(sentence)) continue;
-        if (looksLikePromptInjection(sentence)) continue;
+        if (looksLikePromptInjection(sentence) || PRODUCTION_FIGURE.test(sentence)) continue;
         sentences.push(sentence);
       }
     }
@@ -411,6 +425,9 @@ function meaningfulSentences(passage: Passage): string[] {
   }
   return sentences;
 }
+
+/** A document sentence stating a production volume; never quoted, so a planted figure cannot pass as data. */
+const PRODUCTION_FIGURE = /\d[\d.,]*\s*(?:bbl|barrels?|barriles|mscf|mmscf|sm3|m3|boe|bopd|stb)(?![\p{L}])/iu;
 
 const looseForm = (text: string): string => foldText(text).replace(/[-_]+/g, ' ');
 
@@ -437,14 +454,19 @@ export function passageExcerpt(
   return chosen ? truncate(chosen.replace(/[.!?…]+$/, ''), maxLength) : null;
 }
 
-function passageSentence(passage: Passage, keywords: readonly string[], language: Language): string | null {
+export function passageSentence(
+  passage: Passage,
+  keywords: readonly string[],
+  language: Language,
+): string | null {
   const title = cleanInline(cleanMarkdownInline(passage.title));
   const heading = passage.heading_path.length > 0 ? cleanInline(passage.heading_path.at(-1)!) : '';
   if (looksLikePromptInjection(title) || looksLikePromptInjection(heading)) return null;
   const excerpt = passageExcerpt(passage, keywords);
   if (!excerpt) return null;
   const docType = (DOC_TYPES[passage.doc_type] ?? DEFAULT_DOC_TYPE)[language];
-  const section = heading && heading !== title ? ` (${heading})` : '';
+  const section =
+    heading && heading !== title ? (language === 'es' ? ` («${heading}»)` : ` (“${heading}”)`) : '';
   if (language === 'es') {
     return `Según ${docType} «${title}»${section}: «${excerpt}» [${passage.id}].`;
   }
@@ -511,7 +533,11 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       .slice(0, 2)
       .map((fact) => secondaryVarianceSentence(fact, input.understanding, language)),
   );
-  dataSentences.push(...causeSentences(causes, language));
+  const dominated =
+    remainder !== undefined &&
+    causes[0] !== undefined &&
+    Math.abs(remainder.value) > Math.abs(causes[0].value);
+  dataSentences.push(...causeSentences(causes, language, remainder));
   const [anomaly] = byKind('anomaly');
   if (anomaly) dataSentences.push(anomalySentence(anomaly, input.understanding, language));
   if (!input.understanding.wantsForecast) {
@@ -522,7 +548,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       .slice(0, MAX_OTHER_FACTS)
       .map((fact) => kpiSentence(fact, language)),
   );
-  dataSentences.push(...unexplainedSentences(headline, causes, remainder, language));
+  if (!dominated) dataSentences.push(...unexplainedSentences(headline, causes, remainder, language));
   if (input.facts.length === 0) dataSentences.push(noDataSentence(input.understanding, language));
 
   const documentSentences = input.passages
