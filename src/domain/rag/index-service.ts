@@ -382,13 +382,15 @@ export function sourceNameOf(root: string, source?: string): string {
 /**
  * A document's stable id: its source name, then its path relative to the root given to `ingest`, with `/`
  * separators (`runbooks/etcd/etcdNoLeader.md`). It does not depend on the folder `ingest` runs from, so
- * ingesting the same folder from anywhere finds the same documents and changes nothing.
+ * ingesting the same folder from anywhere finds the same documents and changes nothing. A root that is itself
+ * one document (a Power BI Project folder) is named by its source name alone.
  */
 export function documentUri(root: string, file: string, source?: string): string {
   const absoluteRoot = path.resolve(root);
   const base = statSync(absoluteRoot).isDirectory() ? absoluteRoot : path.dirname(absoluteRoot);
   const relative = path.relative(base, path.resolve(file)).split(path.sep).join('/');
-  return `${sourceNameOf(root, source)}/${relative}`;
+  const name = sourceNameOf(root, source);
+  return relative === '' ? name : `${name}/${relative}`;
 }
 
 function cwdRelativeUri(file: string): string {

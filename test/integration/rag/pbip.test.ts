@@ -8,6 +8,8 @@ import { captureIo } from '../../support/cli.js';
 import { buildTestApp, openTestStores, type TestStores, testEnv } from '../../support/services.js';
 
 const PROJECT = 'test/fixtures/pbip/production-losses';
+/** The project's document id: its folder is the ingest root, so its source name alone. */
+const PROJECT_URI = 'production-losses';
 const DISTRACTORS = ['data/demo', '../shared/data/runbooks'];
 
 /** Every file under a folder, by POSIX path relative to it (hidden files included, as `git archive` would). */
@@ -68,7 +70,7 @@ describe('Power BI Project ingestion', () => {
     expect(first.chunks).toBeGreaterThanOrEqual(17);
     const list = await call('GET', '/rag/documents?limit=500');
     const stored = ((await list.json()) as { data: Array<Record<string, unknown>> }).data.find(
-      (document) => document.uri === PROJECT,
+      (document) => document.uri === PROJECT_URI,
     );
     expect(stored).toMatchObject({ title: 'Production Losses', doc_type: 'dashboard', format: 'pbip' });
     const before = await services.rag.search(
@@ -83,7 +85,7 @@ describe('Power BI Project ingestion', () => {
       (await (await call('GET', '/rag/documents?limit=500')).json()) as {
         data: Array<Record<string, unknown>>;
       }
-    ).data.find((document) => document.uri === PROJECT);
+    ).data.find((document) => document.uri === PROJECT_URI);
     expect(again).toEqual(stored);
     const after = await services.rag.search(
       'Variance % DAX',
@@ -95,7 +97,7 @@ describe('Power BI Project ingestion', () => {
 
   it('finds the page for "Which report shows lost volume by cause?"', async () => {
     const [top] = await search('Which report shows lost volume by cause?');
-    expect(top?.uri).toBe(PROJECT);
+    expect(top?.uri).toBe(PROJECT_URI);
     expect(top?.heading_path).toEqual(['Production Losses', 'Page: Lost Volume by Cause']);
     expect(top?.span).toEqual({
       file: 'Production Losses.Report/definition/pages/5e2a9d7c4b1f08e3a6d2/page.json',
@@ -106,7 +108,7 @@ describe('Power BI Project ingestion', () => {
 
   it('cites the measure and its DAX for "how is Variance % computed?"', async () => {
     const [top] = await search('how is Variance % computed?');
-    expect(top?.uri).toBe(PROJECT);
+    expect(top?.uri).toBe(PROJECT_URI);
     expect(top?.heading_path).toEqual(['Production Losses', 'Measure: Variance %']);
     expect(top?.span).toEqual({
       file: 'Production Losses.SemanticModel/definition/tables/Production.tmdl',
@@ -137,7 +139,7 @@ describe('Power BI Project ingestion', () => {
     };
     expect(data.format).toBe('pbip');
     const fromFolder = await services.rag.listDocuments({ limit: 500, afterUri: null, allowedSites: null });
-    const folderDocument = fromFolder.documents.find((document) => document.uri === PROJECT);
+    const folderDocument = fromFolder.documents.find((document) => document.uri === PROJECT_URI);
     expect(data.content_hash).toBe(folderDocument?.contentHash);
     expect(data.chunk_count).toBe(folderDocument?.chunkCount);
     const repeated = await call('POST', '/rag/documents', body);
@@ -173,7 +175,7 @@ describe('Power BI Project ingestion', () => {
 });
 
 describe('datalive ingest with a Power BI Project', () => {
-  it('indexes the folder named by its .pbip file, then finds nothing to do', async () => {
+  it('indexes the folder named by its .pbip file, then finds nothing to do when given the folder itself', async () => {
     const env = testEnv();
     const first = captureIo();
     expect(await main(['ingest', `${PROJECT}/Production Losses.pbip`], first, env)).toBe(0);
@@ -181,7 +183,7 @@ describe('datalive ingest with a Power BI Project', () => {
       /1 added, 0 updated, 0 unchanged, 0 removed; \d+ chunks embedded/,
     );
     const second = captureIo();
-    expect(await main(['ingest', 'test/fixtures/pbip'], second, env)).toBe(0);
+    expect(await main(['ingest', PROJECT], second, env)).toBe(0);
     expect(second.stdout.join('\n')).toMatch(/0 added, 0 updated, 1 unchanged, 0 removed; 0 chunks/);
   });
 });
