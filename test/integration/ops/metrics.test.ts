@@ -4,6 +4,7 @@ import { seedDemoData } from '../../../src/domain/demo/seed.js';
 import { createMetrics, instrumentLlm, UNMATCHED_ROUTE } from '../../../src/http/metrics.js';
 import type { Llm } from '../../../src/ports/llm.js';
 import type { Services } from '../../../src/services.js';
+import { TEST_DATABASE } from '../../support/postgres.js';
 import { buildTestApp, openTestStores, type TestStores } from '../../support/services.js';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>['app'];
@@ -120,8 +121,12 @@ describe('/metrics', () => {
     expect(values.get('llm_tokens_total{direction="input"}')).toBe(0);
     expect(values.has('process_cpu_user_seconds_total')).toBe(true);
     expect(values.get('datalive_memory_bytes{component="node_heap"}')).toBeGreaterThan(1_000_000);
-    expect(values.get('datalive_memory_bytes{component="pglite_wasm"}')).toBeGreaterThan(1_000_000);
-    expect(values.get('datalive_memory_bytes{component="pglite_worker_heap"}')).toBeGreaterThan(0);
+    if (TEST_DATABASE === 'pglite') {
+      expect(values.get('datalive_memory_bytes{component="pglite_wasm"}')).toBeGreaterThan(1_000_000);
+      expect(values.get('datalive_memory_bytes{component="pglite_worker_heap"}')).toBeGreaterThan(0);
+    } else {
+      expect(values.has('datalive_memory_bytes{component="pglite_wasm"}')).toBe(false);
+    }
     expect(values.get('datalive_memory_bytes{component="duckdb"}')).toBeGreaterThanOrEqual(0);
     expect(values.has('nodejs_eventloop_lag_seconds')).toBe(true);
   });
