@@ -78,7 +78,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   const authenticate = apiKeyAuth({
     keys: services.keys,
     failureStore: services.authFailureStore,
-    trustProxy: config.trustProxy,
+    trustProxyHops: config.trustProxyHops,
   });
   const limit = (rateClass: 'insights' | 'rag' | 'admin') =>
     rateLimit({

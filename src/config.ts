@@ -88,7 +88,11 @@ const schema = z.object({
   KEY_CACHE_TTL_MS: positiveInt.max(30_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: optionalText,
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(?:[0-9]|true|false|yes|no)$/, 'must be a hop count 0–9 (or true = 1, false = 0)')
+    .transform((value) => (/^[0-9]$/.test(value) ? Number(value) : ['true', 'yes'].includes(value) ? 1 : 0))
+    .default(0),
   BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
   HTTP_HEADERS_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
@@ -139,8 +143,11 @@ export interface Config {
   keys: { pepper: string | undefined; cacheTtlMs: number };
   logLevel: EnvVars['LOG_LEVEL'];
   corsOrigins: string[];
-  /** Trust `X-Forwarded-For` from the load balancer for the client IP. */
-  trustProxy: boolean;
+  /**
+   * Proxies in front of the service whose `X-Forwarded-For` entries are trusted (1 = the ALB); the client
+   * IP is the right-most untrusted entry. 0 uses the socket peer.
+   */
+  trustProxyHops: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   /** Slow-client bounds: time to receive the headers, and the whole request. */
@@ -271,7 +278,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     keys: { pepper: vars.API_KEY_PEPPER, cacheTtlMs: vars.KEY_CACHE_TTL_MS },
     logLevel: vars.LOG_LEVEL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
-    trustProxy: vars.TRUST_PROXY,
+    trustProxyHops: vars.TRUST_PROXY,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     httpTimeouts: {

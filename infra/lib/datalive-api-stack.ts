@@ -35,6 +35,11 @@ export const DATABASE_NAME = 'datalive';
 /** Liveness path probed by the load balancer. */
 export const HEALTH_CHECK_PATH = '/health';
 
+/**
+ * Proxies in front of the container that append to `X-Forwarded-For`: exactly the ALB (append mode), so
+ * the client address is the right-most entry and anything a client wrote further left is ignored.
+ */
+export const ALB_PROXY_HOPS = 1;
 const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
 const STOP_TIMEOUT = Duration.seconds(30);
@@ -354,6 +359,7 @@ export class DataliveApiStack extends Stack {
       DATALIVE_ENV: settings.env,
       HOST: '0.0.0.0',
       PORT: String(CONTAINER_PORT),
+      TRUST_PROXY: String(ALB_PROXY_HOPS),
       DATABASE_HOST: endpoints.databaseHost,
       DATABASE_PORT: String(POSTGRES_PORT),
       DATABASE_NAME,

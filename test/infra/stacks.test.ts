@@ -425,6 +425,7 @@ describe.each(ENVIRONMENTS)('stack api-%s', (env) => {
       RATE_LIMIT_FAIL_INSIGHTS: 'open',
       RATE_LIMIT_FAIL_RAG: 'closed',
       AWS_REGION: REGION,
+      TRUST_PROXY: '1',
     });
     const overrides = variables.RATE_LIMIT_OVERRIDES;
     if (settings.rateLimit.overrides) {

@@ -167,10 +167,21 @@ export class RagIndexService {
     return summary;
   }
 
-  /** Ingests one document given as content (the HTTP upload path). */
+  /**
+   * Ingests one document given as content (the HTTP upload path). With an `allowedSites` list, the
+   * document already at the URI must be visible to it (else `not_found`, as if absent) and every site of
+   * the new content must be in it (else `site_forbidden`).
+   */
   async ingestContent(
     input: LoadDocumentInput & { uri: string },
+    allowedSites: readonly string[] | null = null,
   ): Promise<{ document: StoredDocument; status: 'added' | 'updated' | 'unchanged' }> {
+    const previous = allowedSites ? await this.repository.findByUri(input.uri) : undefined;
+    if (previous && !visibleTo(previous.sites, allowedSites)) {
+      throw new DomainError('not_found', `No document at ${input.uri} that this key may change.`, {
+        param: 'uri',
+      });
+    }
     let document: LoadedDocument;
     try {
       document = await loadDocument(input);
@@ -178,6 +189,14 @@ export class RagIndexService {
       if (error instanceof IngestError)
         throw new DomainError('invalid_parameter', error.message, { param: 'content' });
       throw error;
+    }
+    const outside = allowedSites ? document.sites.filter((site) => !allowedSites.includes(site)) : [];
+    if (outside.length > 0) {
+      throw new DomainError(
+        'site_forbidden',
+        `The document names sites this key may not write: ${outside.join(', ')}.`,
+        { param: 'content', sites: outside },
+      );
     }
     const outcome = await this.ingestDocument(document, null);
     const stored = await this.repository.findByUri(document.uri);
@@ -270,11 +289,18 @@ export class RagIndexService {
     return this.repository.listDocuments(options);
   }
 
-  getDocument(id: string): Promise<StoredDocument | undefined> {
-    return this.repository.findById(id);
+  /** The document with this id, when it exists and `allowedSites` may see it. */
+  async getDocument(
+    id: string,
+    allowedSites: readonly string[] | null = null,
+  ): Promise<StoredDocument | undefined> {
+    const document = await this.repository.findById(id);
+    return document && visibleTo(document.sites, allowedSites) ? document : undefined;
   }
 
-  deleteDocument(id: string): Promise<boolean> {
+  /** Removes a document that `allowedSites` may see; false when there is none (or it is not visible). */
+  async deleteDocument(id: string, allowedSites: readonly string[] | null = null): Promise<boolean> {
+    if (allowedSites && !(await this.getDocument(id, allowedSites))) return false;
     return this.repository.deleteDocument(id);
   }
 
@@ -301,6 +327,14 @@ export class RagIndexService {
     await this.repository.replaceEmbeddings(this.embedder.model, this.embedder.dimension, embeddings);
     return { chunks: chunks.length, model: this.embedder.model, dimension: this.embedder.dimension };
   }
+}
+
+/**
+ * The visibility rule of search, listing, writes and deletes: a document is visible to a site allow-list
+ * when it names no site or every site it names is in the list (`null` sees everything).
+ */
+export function visibleTo(sites: readonly string[], allowedSites: readonly string[] | null): boolean {
+  return allowedSites === null || sites.every((site) => allowedSites.includes(site));
 }
 
 const round = (value: number, digits = 4): number => Math.round(value * 10 ** digits) / 10 ** digits;
