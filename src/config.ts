@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './domain/rag/ingest/limits.js';
 import {
   ENVIRONMENTS,
   type EnvironmentProfile,
@@ -101,6 +102,12 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: positiveInt.max(3650).default(90),
   FORECAST_MODEL_VERSION: optionalText,
   INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
+  RAG_MAX_TEXT_BYTES: positiveInt.max(256 * 1024 * 1024).default(DEFAULT_EXTRACTION_LIMITS.maxTextBytes),
+  RAG_MAX_DECODED_BYTES: positiveInt
+    .max(1024 * 1024 * 1024)
+    .default(DEFAULT_EXTRACTION_LIMITS.maxDecodedBytes),
+  RAG_MAX_PAGES: positiveInt.max(100_000).default(DEFAULT_EXTRACTION_LIMITS.maxPages),
+  RAG_MAX_CHUNKS: positiveInt.max(1_000_000).default(DEFAULT_EXTRACTION_LIMITS.maxChunks),
 });
 
 /** Raw environment variables as validated. */
@@ -154,6 +161,8 @@ export interface Config {
   httpTimeouts: { headersMs: number; requestMs: number };
   auditRetentionDays: number;
   insightsCacheTtlMs: number;
+  /** Caps on what one document may expand to while it is extracted (document bombs). */
+  ingestLimits: ExtractionLimits;
   /** FORECAST_DAILY model version to read; the newest present when unset. */
   forecastModelVersion: string | undefined;
 }
@@ -279,6 +288,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: vars.LOG_LEVEL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
     trustProxyHops: vars.TRUST_PROXY,
+    ingestLimits: {
+      maxTextBytes: vars.RAG_MAX_TEXT_BYTES,
+      maxDecodedBytes: vars.RAG_MAX_DECODED_BYTES,
+      maxPages: vars.RAG_MAX_PAGES,
+      maxChunks: vars.RAG_MAX_CHUNKS,
+    },
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     httpTimeouts: {

@@ -119,7 +119,9 @@ export async function buildServices(
     const models = buildModels(config, overrides);
     const embedder = instrumentEmbedder(models.embedder, metrics);
     const llm = models.llm && instrumentLlm(models.llm, metrics);
-    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
+    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder, {
+      limits: config.ingestLimits,
+    });
     await rag.ensureCompatible();
     metrics.setIndexSizeCollector(() => rag.countChunks());
     if (

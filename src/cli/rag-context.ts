@@ -17,7 +17,9 @@ export async function openRagIndex(config: Config, options: { checkCompatible: b
   try {
     await migrate(db.pool, { variables: { embedding_dimension: config.embedder.dimension } });
     const { embedder } = buildModels(config);
-    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
+    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder, {
+      limits: config.ingestLimits,
+    });
     if (options.checkCompatible) await rag.ensureCompatible();
     return { rag, embedder, close: () => db.close() };
   } catch (error) {

@@ -1,6 +1,10 @@
+import { once } from 'node:events';
+import { createDeflate } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../src/domain/demo/seed.js';
 import type { CreateKeyInput } from '../../src/domain/keys/key-service.js';
+import { WorkerExtractor } from '../../src/domain/rag/ingest/extractor.js';
+import { DEFAULT_EXTRACTION_LIMITS } from '../../src/domain/rag/ingest/limits.js';
 import { SCOPES } from '../../src/ports/key-store.js';
 import type { Services } from '../../src/services.js';
 import { buildTestApp, openTestStores, type TestStores } from '../support/services.js';
@@ -60,6 +64,62 @@ const withKey = (key: string, init: RequestInit = {}, extra: Record<string, stri
 
 const runbook = (title: string, sites: string[]) =>
   `---\ntitle: ${title}\ndoc_type: runbook\nsites: [${sites.join(', ')}]\n---\n\n# ${title}\n\nCheck the separator level before restart.\n`;
+
+/** A one-page PDF whose content stream is `stream` (FlateDecode), with a Helvetica font; offsets exact. */
+function pdfWith(stream: Buffer, filtered: boolean): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    null,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  let length = parts[0]?.length ?? 0;
+  const push = (part: Buffer) => {
+    parts.push(part);
+    length += part.length;
+  };
+  objects.forEach((body, index) => {
+    offsets.push(length);
+    if (body === null) {
+      const filter = filtered ? ' /Filter /FlateDecode' : '';
+      push(Buffer.from(`${index + 1} 0 obj\n<< /Length ${stream.length}${filter} >>\nstream\n`));
+      push(stream);
+      push(Buffer.from('\nendstream\nendobj\n'));
+    } else push(Buffer.from(`${index + 1} 0 obj\n${body}\nendobj\n`));
+  });
+  const xrefAt = length;
+  const xref = offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
+  push(
+    Buffer.from(
+      `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`,
+    ),
+  );
+  return Buffer.concat(parts);
+}
+
+/**
+ * The review's document bomb, built here: one page whose FlateDecode content stream inflates to
+ * `inflatedBytes` of text-showing operators (≈ 130 KB of PDF for 100 MB), compressed as a stream so the
+ * test never holds the inflated text itself.
+ */
+async function pdfBomb(inflatedBytes: number, line = `BT /F1 12 Tf 72 712 Td (${'A'.repeat(8000)}) Tj ET\n`) {
+  const block = Buffer.from(line.repeat(8));
+  const deflate = createDeflate({ level: 9, memLevel: 9 });
+  const compressed: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => compressed.push(chunk));
+  for (let written = 0; written < inflatedBytes; written += block.length) {
+    if (!deflate.write(block)) await once(deflate, 'drain');
+  }
+  deflate.end();
+  await once(deflate, 'end');
+  return pdfWith(Buffer.concat(compressed), true);
+}
+
+/** A small ordinary PDF with one line of text. */
+const plainPdf = (text: string) => pdfWith(Buffer.from(`BT /F1 12 Tf 72 712 Td (${text}) Tj ET\n`), false);
 
 /** A well-formed dev key (valid checksum) that no store holds: the review's probe. */
 const UNKNOWN_WELL_FORMED_KEY = 'da_dev_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3iJboL';
@@ -191,6 +251,97 @@ const FINDINGS: Finding[] = [
       );
       expect(revoke.status).toBe(404);
       expect((await services.keys.get(bootstrap?.id ?? ''))?.revokedAt).toBeNull();
+    },
+  },
+  {
+    id: 'F4',
+    finding: 'a 130 KB PDF bomb (100 MB inflated) is refused with 422 while extracting, RSS growing < 50 MB',
+    async replay({ app, admin }) {
+      const upload = (uri: string, pdf: Buffer) =>
+        app.request(
+          '/rag/documents',
+          withKey(admin, json({ uri, content_base64: pdf.toString('base64'), format: 'pdf' })),
+        );
+      const warm = await upload('manuals/matrix-plain.pdf', plainPdf('Separator SEP-A1 restart procedure'));
+      expect(warm.status).toBe(201);
+      const bomb = await pdfBomb(100 * 1024 * 1024);
+      expect(bomb.length).toBeLessThan(140 * 1024);
+      expect(bomb.length).toBeGreaterThan(80 * 1024);
+      const body = json({
+        uri: 'manuals/matrix-bomb.pdf',
+        content_base64: bomb.toString('base64'),
+        format: 'pdf',
+      });
+
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      let samples = 0;
+      const sampler = setInterval(() => {
+        samples += 1;
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 5);
+      let response: Response;
+      try {
+        response = await app.request('/rag/documents', withKey(admin, body));
+      } finally {
+        clearInterval(sampler);
+      }
+      peak = Math.max(peak, process.memoryUsage().rss);
+      expect(response.status).toBe(422);
+      const problem = (await response.json()) as { code: string; detail: string; limit: string };
+      expect(problem.code).toBe('unprocessable');
+      expect(problem.limit).toBe('RAG_MAX_DECODED_BYTES');
+      expect(samples).toBeGreaterThan(0);
+      expect((peak - before) / 1024 / 1024).toBeLessThan(50);
+      const listed = await app.request('/rag/documents?limit=500', withKey(admin));
+      expect(JSON.stringify(await listed.json())).not.toContain('matrix-bomb');
+    },
+  },
+  {
+    id: 'F4b',
+    finding:
+      'text, page and chunk caps refuse a document while extracting (RAG_MAX_TEXT_BYTES, RAG_MAX_PAGES, RAG_MAX_CHUNKS)',
+    async replay({ services }) {
+      const extractor = new WorkerExtractor();
+      try {
+        const limits = { ...DEFAULT_EXTRACTION_LIMITS, maxChunks: 5 };
+        const many = Array.from(
+          { length: 40 },
+          (_, index) => `## Step ${index}\n\n${'word '.repeat(300)}`,
+        ).join('\n\n');
+        await expect(
+          extractor.extract({ kind: 'content', input: { uri: 'many.md', content: many } }, limits),
+        ).rejects.toMatchObject({ failure: 'too_large', limit: 'RAG_MAX_CHUNKS' });
+        await expect(
+          extractor.extract(
+            { kind: 'content', input: { uri: 'one.pdf', content: plainPdf('One page') } },
+            {
+              ...limits,
+              maxPages: 0,
+            },
+          ),
+        ).rejects.toMatchObject({ failure: 'too_large', limit: 'RAG_MAX_PAGES' });
+        await expect(
+          extractor.extract(
+            { kind: 'content', input: { uri: 'big.md', content: 'x'.repeat(2048) } },
+            {
+              ...limits,
+              maxTextBytes: 1024,
+            },
+          ),
+        ).rejects.toMatchObject({ failure: 'too_large', limit: 'RAG_MAX_TEXT_BYTES' });
+        const visibleText = `BT /F1 1 Tf 10 700 Td (${'A'.repeat(800)}) Tj ET\n`;
+        const textBomb = await pdfBomb(1024 * 1024, visibleText);
+        await expect(
+          extractor.extract(
+            { kind: 'content', input: { uri: 'text.pdf', content: textBomb } },
+            { ...limits, maxTextBytes: 256 * 1024 },
+          ),
+        ).rejects.toMatchObject({ failure: 'too_large', limit: 'RAG_MAX_TEXT_BYTES' });
+        expect(services.config.ingestLimits).toEqual(DEFAULT_EXTRACTION_LIMITS);
+      } finally {
+        await extractor.close();
+      }
     },
   },
   {

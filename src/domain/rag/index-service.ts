@@ -7,16 +7,17 @@ import type {
 } from '../../adapters/postgres/rag-repository.js';
 import type { Embedder } from '../../ports/embedder.js';
 import { DomainError } from '../errors.js';
+import { type Extracted, sharedExtractor, type WorkerExtractor } from './ingest/extractor.js';
 import {
+  type Chunk,
   chunkDocument,
   documentHash,
   IngestError,
   type LoadDocumentInput,
   type LoadedDocument,
-  loadDocument,
-  loadFile,
   walkSources,
 } from './ingest/index.js';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './ingest/limits.js';
 
 /** Reciprocal-rank-fusion constant. */
 export const RRF_K = 60;
@@ -86,10 +87,17 @@ export function queryTerms(query: string): string[] {
  * hybrid retrieval (HNSW vector top-k + full-text top-k fused with RRF, k = 60).
  */
 export class RagIndexService {
+  private readonly limits: ExtractionLimits;
+  private readonly extractor: WorkerExtractor;
+
   constructor(
     private readonly repository: PgRagRepository,
     private readonly embedder: Embedder,
-  ) {}
+    options: { limits?: ExtractionLimits; extractor?: WorkerExtractor } = {},
+  ) {
+    this.limits = options.limits ?? DEFAULT_EXTRACTION_LIMITS;
+    this.extractor = options.extractor ?? sharedExtractor();
+  }
 
   /**
    * Checks that the index was built with the configured embedding model and dimension; records the
@@ -145,8 +153,11 @@ export class RagIndexService {
         const uri = toUri(file);
         seen.add(uri);
         try {
-          const document = await loadFile(file, { uri, ...(options.type ? { type: options.type } : {}) });
-          const outcome = await this.ingestDocument(document, sourceRoot);
+          const { document, chunks } = await this.extractor.extract(
+            { kind: 'file', path: file, options: { uri, ...(options.type ? { type: options.type } : {}) } },
+            this.limits,
+          );
+          const outcome = await this.ingestDocument(document, sourceRoot, chunks);
           summary[outcome.status] += 1;
           summary.chunks += outcome.chunks;
         } catch (error) {
@@ -182,14 +193,21 @@ export class RagIndexService {
         param: 'uri',
       });
     }
-    let document: LoadedDocument;
+    let extracted: Extracted;
     try {
-      document = await loadDocument(input);
+      extracted = await this.extractor.extract({ kind: 'content', input }, this.limits);
     } catch (error) {
+      if (error instanceof IngestError && error.failure === 'too_large') {
+        throw new DomainError('unprocessable', `The document is too large once extracted: ${error.reason}.`, {
+          param: 'content',
+          ...(error.limit ? { limit: error.limit } : {}),
+        });
+      }
       if (error instanceof IngestError)
         throw new DomainError('invalid_parameter', error.message, { param: 'content' });
       throw error;
     }
+    const { document, chunks } = extracted;
     const outside = allowedSites ? document.sites.filter((site) => !allowedSites.includes(site)) : [];
     if (outside.length > 0) {
       throw new DomainError(
@@ -198,21 +216,25 @@ export class RagIndexService {
         { param: 'content', sites: outside },
       );
     }
-    const outcome = await this.ingestDocument(document, null);
+    const outcome = await this.ingestDocument(document, null, chunks);
     const stored = await this.repository.findByUri(document.uri);
     if (!stored) throw new Error('document vanished after ingestion');
     return { document: stored, status: outcome.status };
   }
 
-  /** Adds or replaces one loaded document unless its content hash is unchanged. */
+  /**
+   * Adds or replaces one loaded document unless its content hash is unchanged. `precomputed` are its
+   * chunks when the extractor already made them; otherwise they are made here, under the chunk cap.
+   */
   async ingestDocument(
     document: LoadedDocument,
     sourceRoot: string | null,
+    precomputed?: Chunk[],
   ): Promise<{ status: 'added' | 'updated' | 'unchanged'; chunks: number }> {
     const contentHash = documentHash(document);
     const existing = await this.repository.findByUri(document.uri);
     if (existing && existing.contentHash === contentHash) return { status: 'unchanged', chunks: 0 };
-    const chunks = chunkDocument(document);
+    const chunks = precomputed ?? chunkDocument(document, { maxChunks: this.limits.maxChunks });
     if (chunks.length === 0)
       throw new IngestError(document.uri, 'empty', 'the document has no text to index');
     const embeddings = await this.embedder.embed(

@@ -4,6 +4,7 @@ import { parseDashboard } from './dashboard.js';
 import { detectEntityCodes, sortedUnique } from './entities.js';
 import { IngestError } from './errors.js';
 import { parseHtml } from './html.js';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits, overLimit } from './limits.js';
 import { parseMarkdown } from './markdown.js';
 import type { SourceMetadata } from './metadata.js';
 import { parsePdf } from './pdf.js';
@@ -141,13 +142,15 @@ async function parseSource(
   format: DocFormat,
   content: Buffer | Uint8Array | string,
   uri: string,
+  limits: ExtractionLimits,
 ): Promise<ParsedSource> {
   if (format === 'pdf') {
     if (typeof content === 'string')
       throw new IngestError(uri, 'malformed', 'PDF content must be given as bytes');
-    const parsed = await parsePdf(content, uri);
+    const parsed = await parsePdf(content, uri, limits);
     return { metadata: NO_METADATA, title: parsed.title, sections: parsed.sections };
   }
+  if (content.length > limits.maxTextBytes) throw overLimit(uri, 'maxTextBytes', limits.maxTextBytes, 'text');
   const text = normaliseText(typeof content === 'string' ? content : decodeText(content, uri));
   if (format === 'markdown') {
     const parsed = parseMarkdown(text, uri);
@@ -179,17 +182,20 @@ async function parseSource(
 
 /**
  * Parses one source (Markdown, HTML, plain text, PDF or a dashboard description) into a
- * {@link LoadedDocument}. Throws {@link IngestError} naming the file when the input is malformed, invalid or
- * has no text.
+ * {@link LoadedDocument}. Throws {@link IngestError} naming the file when the input is malformed, invalid,
+ * has no text or is beyond an extraction cap (`too_large`, checked while extracting).
  */
-export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocument> {
+export async function loadDocument(
+  input: LoadDocumentInput,
+  limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS,
+): Promise<LoadedDocument> {
   const uri = input.uri ?? input.path;
   if (!uri) throw new IngestError('(unnamed)', 'unreadable', 'a path or uri is required');
   const name = input.path ?? uri;
   const bytes = typeof input.content === 'string' ? undefined : input.content;
   const head = bytes ? Buffer.from(bytes.subarray(0, 256)).toString('latin1') : input.content.slice(0, 256);
   const format = formatOf(input, name, bytes, head.toString());
-  const { metadata, title, sections } = await parseSource(format, input.content, uri);
+  const { metadata, title, sections } = await parseSource(format, input.content, uri, limits);
   if (!sections.some((section) => section.text.trim())) {
     throw new IngestError(uri, 'empty', 'no text content to index');
   }
@@ -213,6 +219,7 @@ export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocu
 export async function loadFile(
   filePath: string,
   options: Omit<LoadDocumentInput, 'path' | 'content'> = {},
+  limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS,
 ): Promise<LoadedDocument> {
   let content: Buffer;
   try {
@@ -221,5 +228,5 @@ export async function loadFile(
     const detail = error instanceof Error ? error.message : String(error);
     throw new IngestError(filePath, 'unreadable', `cannot read file: ${detail}`, { cause: error });
   }
-  return loadDocument({ ...options, path: filePath, content });
+  return loadDocument({ ...options, path: filePath, content }, limits);
 }
