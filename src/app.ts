@@ -10,11 +10,13 @@ import { injectServices } from './http/middleware/inject-services.js';
 import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
+import { registerAcceptedQueries, strictQuery } from './http/middleware/strict-query.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { indexRoute } from './routes/index.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
 import { catalogRoute } from './routes/insights/catalog.js';
 import { dailyRoute } from './routes/insights/daily.js';
@@ -89,7 +91,14 @@ export function createApp(services: Services, options: AppOptions = {}) {
     });
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
-  app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
+  const insightsQueries = new Map<string, ReadonlySet<string>>();
+  app.use(
+    '/insights/*',
+    authenticate,
+    requireScope('insights:read'),
+    limit('insights'),
+    strictQuery(insightsQueries),
+  );
   app.use('/metrics', authenticate, requireScope('admin'), limit('admin'));
   app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
   app.use('/rag/explain', authenticate, requireScope('rag:explain'), limit('rag'));
@@ -98,6 +107,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.on(['POST', 'DELETE'], '/rag/documents/*', requireScope('rag:write'));
 
   registerRoutes(app, services);
+  registerAcceptedQueries(app, '/insights', insightsQueries);
   return app;
 }
 
@@ -106,6 +116,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
  * by {@link createApp} before this; the load bench mounts the same routes without it.
  */
 export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
+  app.route('/', indexRoute);
   app.route('/', healthRoutes);
   app.route('/', adminKeyRoutes);
   app.route('/', catalogRoute);

@@ -22,6 +22,7 @@ import { KeyService } from './domain/keys/key-service.js';
 import { ExplainService } from './domain/rag/explain/explain-service.js';
 import { RagIndexService } from './domain/rag/index-service.js';
 import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
+import { setCursorSigningSecret } from './http/delivery.js';
 import {
   createMetrics,
   instrumentEmbedder,
@@ -143,9 +144,11 @@ export async function buildServices(
       auditRetentionDays: config.auditRetentionDays,
     });
 
+    const pepper = resolvePepper(config.keys.pepper, config.dataDir);
+    setCursorSigningSecret(pepper);
     const keys = new KeyService(new PostgresKeyStore(db.pool), {
       env: config.env,
-      pepper: resolvePepper(config.keys.pepper, config.dataDir),
+      pepper,
       cacheTtlMs: config.keys.cacheTtlMs,
       now: overrides.now,
     });

@@ -1,13 +1,23 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { createDeflate } from 'node:zlib';
+import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keysCommand } from '../../src/cli/commands/keys.js';
+import { loadConfig } from '../../src/config.js';
 import { seedDemoData } from '../../src/domain/demo/seed.js';
 import type { CreateKeyInput } from '../../src/domain/keys/key-service.js';
 import { WorkerExtractor } from '../../src/domain/rag/ingest/extractor.js';
 import { DEFAULT_EXTRACTION_LIMITS } from '../../src/domain/rag/ingest/limits.js';
+import { answerClientErrors, createGuardedServer } from '../../src/http/client-errors.js';
+import { toCsv } from '../../src/http/delivery.js';
 import { SCOPES } from '../../src/ports/key-store.js';
 import type { Services } from '../../src/services.js';
-import { buildTestApp, openTestStores, type TestStores } from '../support/services.js';
+import { captureIo } from '../support/cli.js';
+import { buildTestApp, openTestStores, type TestStores, tempDir, testEnv } from '../support/services.js';
 
 /**
  * The security review of issue 17 (and the strictness items 7 and 9 of issue 16), replayed: one row per
@@ -120,6 +130,17 @@ async function pdfBomb(inflatedBytes: number, line = `BT /F1 12 Tf 72 712 Td (${
 
 /** A small ordinary PDF with one line of text. */
 const plainPdf = (text: string) => pdfWith(Buffer.from(`BT /F1 12 Tf 72 712 Td (${text}) Tj ET\n`), false);
+
+/** Sends raw bytes and returns everything the server wrote until it closed the connection. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
 
 /** A well-formed dev key (valid checksum) that no store holds: the review's probe. */
 const UNKNOWN_WELL_FORMED_KEY = 'da_dev_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA3iJboL';
@@ -345,6 +366,243 @@ const FINDINGS: Finding[] = [
     },
   },
   {
+    id: 'F6',
+    finding: 'forged, altered or unsigned paging cursors are 400 naming cursor, never 500',
+    async replay({ app, admin }) {
+      const path = `/insights/daily?from=2025-06-01&to=2025-06-15&limit=5`;
+      const first = (await (await app.request(path, withKey(admin))).json()) as { links: { next: string } };
+      const genuine = new URL(first.links.next, 'http://x').searchParams.get('cursor') as string;
+      expect((await app.request(first.links.next, withKey(admin))).status).toBe(200);
+      const entries = [...new URL(path, 'http://x').searchParams.entries()]
+        .filter(([name]) => !['cursor', 'limit', 'format', 'api_key'].includes(name))
+        .sort();
+      const fingerprint = createHash('sha256')
+        .update(JSON.stringify(entries))
+        .digest('base64url')
+        .slice(0, 16);
+      const unsigned = (p: unknown) =>
+        Buffer.from(JSON.stringify({ p, q: fingerprint })).toString('base64url');
+      const [payload, signature] = genuine.split('.') as [string, string];
+      const forged = [
+        unsigned(['not-a-date', 'WELL-A01', 'oil']),
+        unsigned(['2025-06-01', 'WELL-A01', 'oil']),
+        `${unsigned(["2025-06-01') OR 1=1 --", 'x', 'y'])}.${signature}`,
+        `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`,
+        `${payload}x.${signature}`,
+        `${payload}.${signature}.extra`,
+        '....',
+        '%00',
+        'e30',
+        genuine.replace(/[A-Za-z]/, (letter) => (letter === 'a' ? 'b' : 'a')),
+      ];
+      for (const cursor of forged) {
+        const response = await app.request(`${path}&cursor=${encodeURIComponent(cursor)}`, withKey(admin));
+        expect(response.status, cursor).toBe(400);
+        expect(((await response.json()) as { param: string }).param).toBe('cursor');
+      }
+    },
+  },
+  {
+    id: 'F7',
+    finding:
+      'CSV cells that are text and start with = + - @ tab CR are neutralised (insights CSV, audit export)',
+    async replay({ app, admin }) {
+      const response = await app.request(
+        `/insights/daily?date=${END_DATE}&asset=WELL-A01&format=csv`,
+        withKey(admin),
+      );
+      expect(response.status).toBe(200);
+      const csv = await response.text();
+      expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")`);
+      for (const line of csv.trimEnd().split('\r\n')) {
+        for (const cell of line.split(',')) expect(cell).not.toMatch(/^"?[=+@\t\r]/);
+      }
+      const cells = toCsv(
+        ['text', 'number'],
+        [
+          { text: '=1+1', number: -5 },
+          { text: '+1', number: 3.5 },
+          { text: '-2', number: null },
+          { text: '@SUM(A1)', number: 0 },
+          { text: '\tx', number: 1 },
+          { text: '\rx', number: 1 },
+          { text: 'plain', number: -0.25 },
+        ],
+      );
+      expect(cells.split('\r\n').slice(1, -1)).toEqual([
+        `"'=1+1",-5`,
+        `"'+1",3.5`,
+        `"'-2",`,
+        `"'@SUM(A1)",0`,
+        `"'\tx",1`,
+        `"'\rx",1`,
+        'plain,-0.25',
+      ]);
+      expect(readFileSync(new URL('../../src/cli/commands/audit.ts', import.meta.url), 'utf8')).toMatch(
+        /toCsv\(COLUMNS/,
+      );
+    },
+  },
+  {
+    id: 'F10',
+    finding:
+      '`keys list` strips ANSI/OSC escape sequences from key names; the API refuses control characters',
+    async replay({ app, admin }) {
+      const hostileName =
+        '\u001b]8;;http://evil.example\u0007click\u001b]8;;\u0007\u001b[2J\u001b[31mred\u009b0m';
+      const refused = await app.request(
+        '/admin/keys',
+        withKey(admin, json({ name: hostileName, scopes: ['insights:read'] })),
+      );
+      expect(refused.status).toBe(400);
+
+      const dataDir = tempDir('datalive-matrix-cli-');
+      const io = captureIo();
+      const context = (args: string[]) => ({
+        args,
+        io,
+        config: () => loadConfig(testEnv({ DATALIVE_DATA_DIR: dataDir })),
+      });
+      expect(
+        await keysCommand.run(context(['create', '--name', hostileName, '--scopes', 'insights:read'])),
+      ).toBe(0);
+      expect(await keysCommand.run(context(['list']))).toBe(0);
+      const printed = [...io.stdout, ...io.stderr].join('\n');
+      expect(printed).toContain('clickred');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+      expect(printed).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    },
+  },
+  {
+    id: 'F12',
+    finding: '`OPTIONS *` (and any target that is not a path) gets problem+json, not a bare 400',
+    async replay({ app }) {
+      const server = createGuardedServer({}, getRequestListener(app.fetch));
+      answerClientErrors(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        for (const target of ['*', 'insights']) {
+          const raw = await rawRequest(
+            port,
+            `OPTIONS ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+          );
+          expect(raw, target).toMatch(/^HTTP\/1\.1 400/);
+          expect(raw).toMatch(/content-type: application\/problem\+json/i);
+          expect(raw).toContain('"code":"invalid_request"');
+        }
+        const ok = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        expect(ok).toMatch(/^HTTP\/1\.1 200/);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  },
+  {
+    id: 'I16-7',
+    finding: 'unknown query parameters are 400 naming the closest valid one on every insights route',
+    async replay({ app, admin }) {
+      const cases: Array<[string, string, string]> = [
+        ['/insights/daily?form=2025-06-01', 'form', 'from'],
+        ['/insights/daily?from=2025-06-01&to=2025-06-02&limt=5', 'limt', 'limit'],
+        ['/insights/variance?date=2025-06-10&bye=cause', 'bye', 'by'],
+        ['/insights/anomalies?sensitivty=high', 'sensitivty', 'sensitivity'],
+        ['/insights/digest?dat=2025-06-10', 'dat', 'date'],
+        ['/insights/forecast?horizn=7', 'horizn', 'horizon'],
+        ['/insights?x=1', 'x', ''],
+      ];
+      for (const [path, param, closest] of cases) {
+        const response = await app.request(path, withKey(admin));
+        expect(response.status, path).toBe(400);
+        const problem = (await response.json()) as {
+          code: string;
+          param: string;
+          detail: string;
+          did_you_mean?: string;
+        };
+        expect(problem.code).toBe('invalid_parameter');
+        expect(problem.param).toBe(param);
+        if (closest) expect(problem.did_you_mean, path).toBe(closest);
+      }
+      const keyInQuery = await app.request(`/insights/daily?date=2025-06-10&api_key=${admin}`);
+      expect(keyInQuery.status).toBe(200);
+    },
+  },
+  {
+    id: 'I16-7b',
+    finding: '`from` without `to` (and the reverse) is refused naming the missing one',
+    async replay({ app, admin }) {
+      for (const [path, missing] of [
+        ['/insights/daily?from=2025-06-01', 'to'],
+        ['/insights/daily?to=2025-06-01', 'from'],
+        ['/insights/variance?from=2025-06-01', 'to'],
+      ] as const) {
+        const response = await app.request(path, withKey(admin));
+        expect(response.status, path).toBe(400);
+        expect(((await response.json()) as { param: string }).param).toBe(missing);
+      }
+    },
+  },
+  {
+    id: 'I16-7c',
+    finding: 'CSV pages carry Link rel="next" and X-Has-More; following them returns every row exactly once',
+    async replay({ app, admin }) {
+      const range = 'from=2025-05-01&to=2025-06-15';
+      const all = (await (
+        await app.request(`/insights/daily?${range}&limit=10000`, withKey(admin))
+      ).json()) as {
+        data: Array<{ date: string; asset_id: string; product_id: string }>;
+      };
+      const expected = all.data.map((row) => `${row.date},${row.asset_id},${row.product_id}`);
+      expect(expected.length).toBeGreaterThan(500);
+      const seen: string[] = [];
+      let next: string | null = `/insights/daily?${range}&limit=97&format=csv`;
+      let pages = 0;
+      while (next) {
+        const response = await app.request(next, withKey(admin));
+        expect(response.status).toBe(200);
+        pages += 1;
+        const [, ...lines] = (await response.text()).trimEnd().split('\r\n');
+        for (const line of lines)
+          seen.push(
+            line
+              .split(',')
+              .slice(0, 4)
+              .filter((_, index) => index !== 1)
+              .join(','),
+          );
+        const hasMore = response.headers.get('x-has-more');
+        const link = response.headers.get('link');
+        if (hasMore === 'true') {
+          expect(link).toMatch(/^<\/insights\/daily\?[^>]*cursor=[^>]+>; rel="next"$/);
+          next = link?.slice(1, link.indexOf('>')) ?? null;
+        } else {
+          expect(hasMore).toBe('false');
+          expect(link).toBeNull();
+          next = null;
+        }
+      }
+      expect(pages).toBe(Math.ceil(expected.length / 97));
+      expect(seen).toEqual(expected);
+    },
+  },
+  {
+    id: 'I16-7d',
+    finding: '`GET /` answers 200 with a small index, without a key',
+    async replay({ app }) {
+      const response = await app.request('/');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        name: 'DatAlive API',
+        links: { insights: '/insights', openapi: '/openapi.json' },
+      });
+      const openapi = (await (await app.request('/openapi.json')).json()) as {
+        paths: Record<string, unknown>;
+      };
+      expect(openapi.paths['/']).toBeDefined();
+    },
+  },
+  {
     id: 'F8',
     finding:
       'listing uses the search visibility rule: a document is listed only when all its sites are allowed',
@@ -407,6 +665,10 @@ describe('security matrix: every finding of the review, replayed', () => {
   beforeAll(async () => {
     stores = await openTestStores();
     await seedDemoData(stores.warehouse, { endDate: END_DATE });
+    await stores.warehouse.query(
+      `INSERT INTO analytics.downtime_events VALUES ('matrix-formula', 'WELL-A01', 'oil', CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), ?, 'unplanned', 1, 'typed as a question')`,
+      [`${END_DATE} 01:00:00`, `${END_DATE} 03:00:00`, '=HYPERLINK("http://evil.example","x")'],
+    );
     const built = await buildTestApp(stores, { RATE_LIMIT_OVERRIDES: HIGH_LIMITS, TRUST_PROXY: '1' });
     matrix.app = built.app;
     matrix.services = built.services;

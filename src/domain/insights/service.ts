@@ -134,8 +134,14 @@ export class InsightsService {
       to = asOf;
       from = defaults.range === 'last_day' ? asOf : addDays(asOf, -29);
     }
-    from ??= to as string;
-    to ??= from;
+    if (!from || !to) {
+      const missing = from ? 'to' : 'from';
+      throw new DomainError(
+        'invalid_parameter',
+        `${from ? 'from' : 'to'} without ${missing}: give both (inclusive), or date=YYYY-MM-DD for one day.`,
+        { param: missing },
+      );
+    }
     if (to < from)
       throw new DomainError('invalid_parameter', `to (${to}) is before from (${from}).`, { param: 'to' });
     if (daysBetween(from, to) > MAX_RANGE_DAYS) {

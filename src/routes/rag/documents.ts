@@ -87,7 +87,7 @@ const listRoute = createRoute({
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(100),
-      cursor: z.string().max(600).optional(),
+      cursor: z.string().max(1000).optional(),
     }),
   },
   responses: {
