@@ -92,6 +92,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
   const insightsQueries = new Map<string, ReadonlySet<string>>();
+  app.get('/', strictQuery(insightsQueries));
   app.use(
     '/insights/*',
     authenticate,
@@ -108,6 +109,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   registerRoutes(app, services);
   registerAcceptedQueries(app, '/insights', insightsQueries);
+  registerAcceptedQueries(app, '/', insightsQueries, { exact: true });
   return app;
 }
 

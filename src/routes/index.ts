@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context.js';
-import { jsonContent } from '../http/openapi.js';
+import { jsonContent, problemContent } from '../http/openapi.js';
 
 const IndexSchema = z
   .object({
@@ -23,7 +23,10 @@ const route = createRoute({
   summary: 'Index of the API',
   description:
     'A small index with links, no key needed: answers 200 so a client testing the base URL (Power BI "test connection") succeeds.',
-  responses: { 200: jsonContent(IndexSchema, 'Where to go next.') },
+  responses: {
+    200: jsonContent(IndexSchema, 'Where to go next.'),
+    400: problemContent('An unknown query parameter (only `api_key` is accepted, and ignored).'),
+  },
 });
 
 /** `GET /`: the API's index. */

@@ -596,6 +596,8 @@ const FINDINGS: Finding[] = [
         name: 'DatAlive API',
         links: { insights: '/insights', openapi: '/openapi.json' },
       });
+      expect((await app.request(`/?api_key=${encodeURIComponent('anything')}`)).status).toBe(200);
+      expect((await app.request('/?format=csv')).status).toBe(400);
       const openapi = (await (await app.request('/openapi.json')).json()) as {
         paths: Record<string, unknown>;
       };

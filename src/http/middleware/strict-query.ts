@@ -90,18 +90,20 @@ interface RegisteredDefinitions {
 }
 
 /**
- * Fills `into` with the query parameters of every GET route under `prefix`, read once from the route
- * schemas (the single source of OpenAPI), plus {@link UNIVERSAL_QUERY_PARAMETERS}.
+ * Fills `into` with the query parameters of every GET route under `prefix` (or at exactly `prefix`),
+ * read once from the route schemas (the single source of OpenAPI), plus {@link UNIVERSAL_QUERY_PARAMETERS}.
  */
 export function registerAcceptedQueries(
   app: RegisteredDefinitions,
   prefix: string,
   into: Map<string, ReadonlySet<string>>,
+  options: { exact?: boolean } = {},
 ): void {
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== 'route' || !('route' in definition)) continue;
     const { route } = definition;
-    if (route.method !== 'get' || !(route.path === prefix || route.path.startsWith(`${prefix}/`))) continue;
+    const matches = route.path === prefix || (!options.exact && route.path.startsWith(`${prefix}/`));
+    if (route.method !== 'get' || !matches) continue;
     const query = route.request?.query as { shape?: Record<string, unknown> } | undefined;
     if (query !== undefined && query.shape === undefined) continue;
     into.set(route.path, new Set([...Object.keys(query?.shape ?? {}), ...UNIVERSAL_QUERY_PARAMETERS]));

@@ -35,7 +35,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 /** Routes served by the app that are deliberately not API operations: the HTML reference and its assets. */
 const UNDOCUMENTED = new Set(['GET /docs', 'GET /docs/assets/{file}']);
 /** Operations that need no key. */
-const PUBLIC = new Set(['GET /health', 'GET /health/ready', 'GET /openapi.json']);
+const PUBLIC = new Set(['GET /', 'GET /health', 'GET /health/ready', 'GET /openapi.json']);
 /** Public operations that take no input, so no 4XX is possible; the only lint warnings allowed. */
 const NO_CLIENT_ERROR = new Set([
   '#/paths/~1health~1ready/get/responses',
