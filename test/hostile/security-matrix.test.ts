@@ -13,6 +13,7 @@ import type { CreateKeyInput } from '../../src/domain/keys/key-service.js';
 import { WorkerExtractor } from '../../src/domain/rag/ingest/extractor.js';
 import { DEFAULT_EXTRACTION_LIMITS } from '../../src/domain/rag/ingest/limits.js';
 import { answerClientErrors, createGuardedServer } from '../../src/http/client-errors.js';
+import { untrustedAddress } from '../../src/http/client-ip.js';
 import { toCsv } from '../../src/http/delivery.js';
 import { SCOPES } from '../../src/ports/key-store.js';
 import type { Services } from '../../src/services.js';
@@ -186,6 +187,22 @@ const FINDINGS: Finding[] = [
       expect(otherClient.status).toBe(401);
       const valid = await app.request('/insights', withKey(admin, {}, { 'x-forwarded-for': '203.0.113.50' }));
       expect(valid.status).toBe(200);
+    },
+  },
+  {
+    id: 'F1c',
+    finding: 'TRUST_PROXY is a hop count: the client is the right-most entry not written by a trusted proxy',
+    async replay() {
+      expect(untrustedAddress('1.1.1.1, 2.2.2.2', '10.0.0.1', 0)).toBe('10.0.0.1');
+      expect(untrustedAddress('1.1.1.1, 2.2.2.2', '10.0.0.1', 1)).toBe('2.2.2.2');
+      expect(untrustedAddress('1.1.1.1, 2.2.2.2, 10.0.0.9', '10.0.0.1', 2)).toBe('2.2.2.2');
+      expect(untrustedAddress('2.2.2.2', '10.0.0.1', 5)).toBe('2.2.2.2');
+      expect(untrustedAddress(undefined, '10.0.0.1', 1)).toBe('10.0.0.1');
+      expect(untrustedAddress(' , 2.2.2.2 ,', '10.0.0.1', 1)).toBe('2.2.2.2');
+      const hops = (value: string) => loadConfig(testEnv({ TRUST_PROXY: value })).trustProxyHops;
+      expect([hops('0'), hops('1'), hops('2'), hops('true'), hops('false')]).toEqual([0, 1, 2, 1, 0]);
+      expect(() => hops('all')).toThrow(/TRUST_PROXY/);
+      expect(loadConfig(testEnv()).trustProxyHops).toBe(0);
     },
   },
   {
