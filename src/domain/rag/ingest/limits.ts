@@ -18,12 +18,12 @@ export interface ExtractionLimits {
   maxChunks: number;
 }
 
-/** The defaults: a 1,000-page manual fits, the review's 23.6 KB PDF (5 MB of text, 1,325 chunks) does not. */
+/** The defaults: a 1,000-page manual fits, the review's 23.6 KB PDF (5 MB of text) does not. */
 export const DEFAULT_EXTRACTION_LIMITS: Readonly<ExtractionLimits> = {
   maxTextBytes: 4 * 1024 * 1024,
   maxDecodedBytes: 32 * 1024 * 1024,
   maxPages: 1000,
-  maxChunks: 1500,
+  maxChunks: 5000,
 };
 
 /** The environment variable that sets each cap, for messages that tell the operator what to raise. */
