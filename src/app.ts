@@ -11,6 +11,7 @@ import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
 import { requireAnyScope } from './http/middleware/require-any-scope.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
+import { registerAcceptedQueries, strictQuery } from './http/middleware/strict-query.js';
 import { registerOpenApi } from './http/openapi-document.js';
 import { problemResponse } from './http/problem.js';
 import { adminKeyRoutes } from './routes/admin/keys.js';
@@ -18,6 +19,7 @@ import { consoleRoutes } from './routes/console.js';
 import { controlCommandRoutes } from './routes/control/commands.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { indexRoute } from './routes/index.js';
 import { anomaliesRoute } from './routes/insights/anomalies.js';
 import { catalogRoute } from './routes/insights/catalog.js';
 import { dailyRoute } from './routes/insights/daily.js';
@@ -92,7 +94,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   const authenticate = apiKeyAuth({
     keys: services.keys,
     failureStore: services.authFailureStore,
-    trustProxy: config.trustProxy,
+    trustProxyHops: config.trustProxyHops,
   });
   const limit = (rateClass: 'insights' | 'rag' | 'admin') =>
     rateLimit({
@@ -103,7 +105,15 @@ export function createApp(services: Services, options: AppOptions = {}) {
     });
 
   app.use('/admin/*', authenticate, requireScope('admin'), limit('admin'));
-  app.use('/insights/*', authenticate, requireScope('insights:read'), limit('insights'));
+  const insightsQueries = new Map<string, ReadonlySet<string>>();
+  app.get('/', strictQuery(insightsQueries));
+  app.use(
+    '/insights/*',
+    authenticate,
+    requireScope('insights:read'),
+    limit('insights'),
+    strictQuery(insightsQueries),
+  );
   app.use('/warehouse/*', authenticate, requireAnyScope(['warehouse:write', 'admin']), limit('admin'));
   app.use('/metrics', authenticate, requireScope('admin'), limit('admin'));
   app.use('/rag/search', authenticate, requireScope('rag:explain'), limit('rag'));
@@ -113,6 +123,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.on(['POST', 'DELETE'], '/rag/documents/*', requireScope('rag:write'));
 
   registerRoutes(app, services);
+  registerAcceptedQueries(app, '/insights', insightsQueries);
+  registerAcceptedQueries(app, '/', insightsQueries, { exact: true });
   return app;
 }
 
@@ -121,6 +133,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
  * by {@link createApp} before this; the load bench mounts the same routes without it.
  */
 export function registerRoutes(app: OpenAPIHono<AppEnv>, services: Services) {
+  app.route('/', indexRoute);
   app.route('/', healthRoutes);
   app.route('/', adminKeyRoutes);
   app.route('/', catalogRoute);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './domain/rag/ingest/limits.js';
 import {
   ENVIRONMENTS,
   type EnvironmentProfile,
@@ -102,7 +103,11 @@ const schema = z.object({
   KEY_CACHE_TTL_MS: positiveInt.max(30_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: optionalText,
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(?:[0-9]|true|false|yes|no)$/, 'must be a hop count 0–9 (or true = 1, false = 0)')
+    .transform((value) => (/^[0-9]$/.test(value) ? Number(value) : ['true', 'yes'].includes(value) ? 1 : 0))
+    .default(0),
   BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
   HTTP_HEADERS_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: positiveInt.max(600_000).default(30_000),
@@ -115,6 +120,12 @@ const schema = z.object({
   FRESHNESS_MAX_AGE_DAYS: positiveInt.max(3650).optional(),
   READINESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   INSIGHTS_CACHE_TTL_MS: positiveInt.max(86_400_000).default(300_000),
+  RAG_MAX_TEXT_BYTES: positiveInt.max(256 * 1024 * 1024).default(DEFAULT_EXTRACTION_LIMITS.maxTextBytes),
+  RAG_MAX_DECODED_BYTES: positiveInt
+    .max(1024 * 1024 * 1024)
+    .default(DEFAULT_EXTRACTION_LIMITS.maxDecodedBytes),
+  RAG_MAX_PAGES: positiveInt.max(100_000).default(DEFAULT_EXTRACTION_LIMITS.maxPages),
+  RAG_MAX_CHUNKS: positiveInt.max(1_000_000).default(DEFAULT_EXTRACTION_LIMITS.maxChunks),
 });
 
 /** Raw environment variables as validated. */
@@ -169,8 +180,11 @@ export interface Config {
   keys: { pepper: string | undefined; cacheTtlMs: number };
   logLevel: EnvVars['LOG_LEVEL'];
   corsOrigins: string[];
-  /** Trust `X-Forwarded-For` from the load balancer for the client IP. */
-  trustProxy: boolean;
+  /**
+   * Proxies in front of the service whose `X-Forwarded-For` entries are trusted (1 = the ALB); the client
+   * IP is the right-most untrusted entry. 0 uses the socket peer.
+   */
+  trustProxyHops: number;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   /** Slow-client bounds: time to receive the headers, and the whole request. */
@@ -183,6 +197,8 @@ export interface Config {
   freshnessMaxAgeDays: number;
   /** How long a readiness report is reused (probes every dependency at most once per period). */
   readinessCacheMs: number;
+  /** Caps on what one document may expand to while it is extracted (document bombs). */
+  ingestLimits: ExtractionLimits;
   /** FORECAST_DAILY model version to read; the newest present when unset. */
   forecastModelVersion: string | undefined;
 }
@@ -315,7 +331,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     keys: { pepper: vars.API_KEY_PEPPER, cacheTtlMs: vars.KEY_CACHE_TTL_MS },
     logLevel: vars.LOG_LEVEL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
-    trustProxy: vars.TRUST_PROXY,
+    trustProxyHops: vars.TRUST_PROXY,
+    ingestLimits: {
+      maxTextBytes: vars.RAG_MAX_TEXT_BYTES,
+      maxDecodedBytes: vars.RAG_MAX_DECODED_BYTES,
+      maxPages: vars.RAG_MAX_PAGES,
+      maxChunks: vars.RAG_MAX_CHUNKS,
+    },
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     httpTimeouts: {

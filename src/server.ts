@@ -10,7 +10,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { looserThanOwnerOnly, restrictDataDir, startControlPlane } from './control-plane.js';
 import type { KeyService } from './domain/keys/key-service.js';
-import { answerClientErrors } from './http/client-errors.js';
+import { answerClientErrors, createGuardedServer } from './http/client-errors.js';
 import { createLogger } from './logger.js';
 import { SCOPES } from './ports/key-store.js';
 import { buildServices, type ServiceOverrides } from './services.js';
@@ -49,6 +49,7 @@ export async function startServer(
         },
         port: config.port,
         hostname: config.host,
+        createServer: createGuardedServer,
         serverOptions: {
           headersTimeout: config.httpTimeouts.headersMs,
           requestTimeout: config.httpTimeouts.requestMs,

@@ -24,6 +24,7 @@ import { KeyService } from './domain/keys/key-service.js';
 import { ExplainService } from './domain/rag/explain/explain-service.js';
 import { RagIndexService } from './domain/rag/index-service.js';
 import { createRateLimiter, type RateLimiter } from './domain/ratelimit/limiter.js';
+import { setCursorSigningSecret } from './http/delivery.js';
 import {
   createMetrics,
   instrumentEmbedder,
@@ -131,7 +132,9 @@ export async function buildServices(
     const models = buildModels(config, overrides);
     const embedder = instrumentEmbedder(models.embedder, metrics);
     const llm = models.llm && instrumentLlm(models.llm, metrics);
-    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder);
+    const rag = new RagIndexService(new PgRagRepository(db.pool, config.profile.ragSchema), embedder, {
+      limits: config.ingestLimits,
+    });
     await rag.ensureCompatible();
     metrics.setIndexSizeCollector(() => rag.countChunks());
     if (
@@ -154,9 +157,11 @@ export async function buildServices(
       auditRetentionDays: config.auditRetentionDays,
     });
 
+    const pepper = resolvePepper(config.keys.pepper, config.dataDir);
+    setCursorSigningSecret(pepper);
     const keys = new KeyService(new PostgresKeyStore(db.pool), {
       env: config.env,
-      pepper: resolvePepper(config.keys.pepper, config.dataDir),
+      pepper,
       cacheTtlMs: config.keys.cacheTtlMs,
       now: overrides.now,
     });

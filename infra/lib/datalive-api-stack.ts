@@ -42,6 +42,11 @@ export const RDS_CA_BUNDLE_PATH = '/etc/ssl/certs/rds-global-bundle.pem';
  */
 export const OCSP_PORT = 80;
 
+/**
+ * Proxies in front of the container that append to `X-Forwarded-For`: exactly the ALB (append mode), so
+ * the client address is the right-most entry and anything a client wrote further left is ignored.
+ */
+export const ALB_PROXY_HOPS = 1;
 const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
 const STOP_TIMEOUT = Duration.seconds(30);
@@ -379,13 +384,13 @@ export class DataliveApiStack extends Stack {
       DATALIVE_ENV: settings.env,
       HOST: '0.0.0.0',
       PORT: String(CONTAINER_PORT),
+      TRUST_PROXY: String(ALB_PROXY_HOPS),
       DATABASE_HOST: endpoints.databaseHost,
       DATABASE_PORT: String(POSTGRES_PORT),
       DATABASE_NAME,
       DATABASE_POOL_MAX: String(settings.task.databasePoolMax),
       DATABASE_SSL: 'true',
       DATABASE_SSL_CA_FILE: RDS_CA_BUNDLE_PATH,
-      TRUST_PROXY: '1',
       MIGRATE_ON_START: 'true',
       WAREHOUSE: 'snowflake',
       SNOWFLAKE_ACCOUNT: deployment.snowflakeAccount,

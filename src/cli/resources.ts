@@ -99,7 +99,13 @@ export const localResources: CommandResources = {
     const db = await localResources.database(config);
     try {
       const { embedder } = buildModels(config);
-      const rag = new RagIndexService(new PgRagRepository(db.value.pool, config.profile.ragSchema), embedder);
+      const rag = new RagIndexService(
+        new PgRagRepository(db.value.pool, config.profile.ragSchema),
+        embedder,
+        {
+          limits: config.ingestLimits,
+        },
+      );
       if (checkCompatible) await rag.ensureCompatible();
       return { value: { rag, embedder }, release: () => db.release() };
     } catch (error) {

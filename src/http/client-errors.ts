@@ -1,4 +1,10 @@
-import type { Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ProblemCode, problemBody } from './problem.js';
 
@@ -55,3 +61,41 @@ export function answerClientErrors(server: Server): void {
     );
   });
 }
+
+/** A Node request listener. */
+type RequestListener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
+
+/**
+ * Wraps the app's listener so request targets no route can have (the asterisk form of `OPTIONS *`, or
+ * anything neither a path nor an absolute http(s) URL) get a problem+json 400 instead of the adapter's
+ * bare status.
+ */
+export function guardRequestTargets(listener: RequestListener): RequestListener {
+  return function guardedListener(incoming, outgoing) {
+    const target = incoming.url ?? '';
+    if (target.startsWith('/') || /^https?:\/\//i.test(target)) {
+      listener(incoming, outgoing);
+      return;
+    }
+    const detail =
+      target === '*'
+        ? 'The asterisk-form target (OPTIONS *) is not supported; send OPTIONS to a path such as /insights.'
+        : 'The request target must be a path starting with "/".';
+    const body = JSON.stringify(problemBody('invalid_request', detail));
+    incoming.resume();
+    outgoing.writeHead(400, {
+      'Content-Type': 'application/problem+json',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    outgoing.end(body);
+  };
+}
+
+/**
+ * `createServer` for `@hono/node-server`'s `serve` (which always passes options and the listener), with
+ * {@link guardRequestTargets} in front of the app.
+ */
+export const createGuardedServer = ((options: ServerOptions, listener: RequestListener): Server =>
+  createServer(options, guardRequestTargets(listener))) as typeof createServer;

@@ -1,4 +1,11 @@
-import { createHash } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { Context } from 'hono';
 import type { AppEnv } from './context.js';
 import { ProblemError } from './problem.js';
@@ -7,42 +14,73 @@ import { setResponseHeader } from './response-headers.js';
 /** A scalar cell of a flat row. */
 export type Cell = string | number | boolean | null;
 
-/** Renders rows as RFC 4180 CSV with a header row (CRLF line ends, quotes doubled). */
+/** Text cells a spreadsheet would read as a formula (OWASP CSV injection): `= + - @`, tab, carriage return. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell: numbers and booleans as written; text that a spreadsheet would run as a formula prefixed
+ * with `'` (OWASP's neutralisation); quoted when it holds a quote, comma, line break or was neutralised.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value !== 'string') return String(value);
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return text !== value || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Renders rows as RFC 4180 CSV with a header row (CRLF line ends, quotes doubled, formulas neutralised). */
 export function toCsv<Row extends object>(columns: readonly string[], rows: readonly Row[]): string {
-  const quote = (value: unknown): string => {
-    if (value === null || value === undefined) return '';
-    const text = typeof value === 'string' ? value : String(value);
-    return /[",\r\n]/.test(text) || (typeof value === 'string' && /^[=+\-@]/.test(text))
-      ? `"${text.replace(/"/g, '""')}"`
-      : text;
-  };
   const lines = [
     columns.join(','),
-    ...rows.map((row) => columns.map((column) => quote((row as Record<string, unknown>)[column])).join(',')),
+    ...rows.map((row) =>
+      columns.map((column) => csvCell((row as Record<string, unknown>)[column])).join(','),
+    ),
   ];
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** Opaque paging cursor bound to the query it was issued for. */
-export function encodeCursor(position: unknown, queryFingerprint: string): string {
-  return Buffer.from(JSON.stringify({ p: position, q: queryFingerprint })).toString('base64url');
+let cursorKey: KeyObject = createSecretKey(randomBytes(32));
+
+/**
+ * Sets the key cursors are signed with (derived from a server secret shared by every task, so a cursor
+ * from one task pages on another). Until set, a random per-process key is used.
+ */
+export function setCursorSigningSecret(secret: string): void {
+  cursorKey = createSecretKey(createHmac('sha256', secret).update('datalive cursor signing v1').digest());
 }
 
-/** Decodes a cursor; a tampered cursor or one from another query is a 400 naming `cursor`. */
+const cursorSignature = (payload: string): string =>
+  createHmac('sha256', cursorKey).update(payload).digest('base64url').slice(0, 22);
+
+/**
+ * Opaque paging cursor bound to the query it was issued for: `base64url(JSON).signature`, the signature an
+ * HMAC-SHA-256 of the payload with the server's cursor key, so a cursor cannot be forged or altered.
+ */
+export function encodeCursor(position: unknown, queryFingerprint: string): string {
+  const payload = Buffer.from(JSON.stringify({ p: position, q: queryFingerprint })).toString('base64url');
+  return `${payload}.${cursorSignature(payload)}`;
+}
+
+/** Decodes a cursor; an unsigned, forged, tampered or foreign cursor is a 400 naming `cursor`. */
 export function decodeCursor<T>(
   cursor: string | undefined,
   queryFingerprint: string,
   isValid: (value: unknown) => value is T,
 ): T | null {
   if (!cursor) return null;
-  try {
-    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      p?: unknown;
-      q?: unknown;
-    };
-    if (decoded.q === queryFingerprint && isValid(decoded.p)) return decoded.p;
-  } catch {
-    // fall through to the problem below
+  const [payload = '', signature = '', ...rest] = cursor.split('.');
+  const expected = Buffer.from(cursorSignature(payload));
+  const given = Buffer.from(signature);
+  if (rest.length === 0 && given.length === expected.length && timingSafeEqual(given, expected)) {
+    try {
+      const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        p?: unknown;
+        q?: unknown;
+      };
+      if (decoded.q === queryFingerprint && isValid(decoded.p)) return decoded.p;
+    } catch {
+      // fall through to the problem below
+    }
   }
   throw new ProblemError('invalid_parameter', 'cursor is not valid for this query; start again without it.', {
     param: 'cursor',
@@ -123,15 +161,37 @@ export function notModified(c: Context<AppEnv>, etag: string): Response | undefi
   return undefined;
 }
 
-/** Sends rows as CSV with a download-friendly content type. */
+/** OpenAPI description of the paging headers {@link csvResponse} sets on paged lists. */
+export const csvPagingHeaders = {
+  Link: {
+    description: 'CSV only: `<next page>; rel="next"` while another page follows.',
+    schema: { type: 'string' as const },
+  },
+  'X-Has-More': {
+    description: 'CSV only: `true` while another page follows, `false` on the last page.',
+    schema: { type: 'string' as const, enum: ['true', 'false'] },
+  },
+};
+
+/**
+ * Sends rows as CSV with a download-friendly content type. For a paged list, `next` is the next page's
+ * link (or null on the last page): it goes out as `Link: <…>; rel="next"`, and every page says whether
+ * another follows in `X-Has-More` (`false` marks the last page), since a CSV body cannot carry `links`.
+ */
 export function csvResponse<Row extends object>(
   c: Context<AppEnv>,
   name: string,
   columns: readonly string[],
   rows: readonly Row[],
+  next?: string | null,
 ) {
-  return c.body(toCsv(columns, rows), 200, {
+  const headers: Record<string, string> = {
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': `inline; filename="${name}.csv"`,
-  });
+  };
+  if (next !== undefined) {
+    headers['X-Has-More'] = next === null ? 'false' : 'true';
+    if (next !== null) headers.Link = `<${next}>; rel="next"`;
+  }
+  return c.body(toCsv(columns, rows), 200, headers);
 }

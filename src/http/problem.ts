@@ -19,6 +19,7 @@ export const PROBLEM_CODES = {
   wrong_environment: { status: 401, title: 'The API key belongs to another environment' },
   insufficient_scope: { status: 403, title: 'The API key lacks a required scope' },
   site_forbidden: { status: 403, title: 'The API key may not read this site' },
+  exceeds_key_bounds: { status: 403, title: "The request exceeds the calling key's own bounds" },
   not_found: { status: 404, title: 'The resource does not exist' },
   route_not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },

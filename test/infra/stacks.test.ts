@@ -434,6 +434,7 @@ describe.each(ENVIRONMENTS)('stack api-%s', (env) => {
       RATE_LIMIT_FAIL_INSIGHTS: 'open',
       RATE_LIMIT_FAIL_RAG: 'closed',
       AWS_REGION: REGION,
+      TRUST_PROXY: '1',
     });
     const overrides = variables.RATE_LIMIT_OVERRIDES;
     if (settings.rateLimit.overrides) {
@@ -537,7 +538,7 @@ describe.each(ENVIRONMENTS)('stack api-%s', (env) => {
     const databaseUrl = new URL(config.database.mode === 'external' ? config.database.url : 'embedded:');
     expect(databaseUrl.searchParams.get('sslmode')).toBe('verify-full');
     expect(databaseUrl.searchParams.get('sslrootcert')).toBe(caBundle);
-    expect(config.trustProxy).toBe(true);
+    expect(config.trustProxyHops).toBe(1);
     expect(config.env).toBe(env);
     expect(config.port).toBe(3000);
     expect(config.warehouse).toMatchObject({

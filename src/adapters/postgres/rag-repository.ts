@@ -198,7 +198,7 @@ export class PgRagRepository {
     }
     if (options.allowedSites) {
       params.push(options.allowedSites);
-      where += ` AND (sites = '{}' OR sites && $${params.length}::text[])`;
+      where += ` AND (sites = '{}' OR sites <@ $${params.length}::text[])`;
     }
     const { rows } = await this.pool.query<DocumentRow>(
       `SELECT * FROM ${this.schema}.documents WHERE ${where} ORDER BY uri LIMIT $1`,

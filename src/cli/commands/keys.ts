@@ -3,6 +3,7 @@ import { SCOPES, type Scope } from '../../ports/key-store.js';
 import { ENVIRONMENTS, RATE_TIERS, type RateTier } from '../../profiles.js';
 import { type CliIo, type Command, UsageError } from '../command.js';
 import { type KeyView, openKeyAdmin } from '../key-admin.js';
+import { terminalSafe } from '../terminal-text.js';
 
 const USAGE = `datalive keys create --name NAME --scopes a,b [--env E] [--expires 90d|never] [--tier T] [--sites A,B] [--json]
        datalive keys list [--env E] [--json]
@@ -46,7 +47,7 @@ function printTable(io: CliIo, keys: KeyView[]): void {
   }
   const rows = keys.map((key) => [
     key.id,
-    key.name,
+    terminalSafe(key.name),
     key.display_prefix,
     key.status,
     key.scopes.join(','),
@@ -128,7 +129,7 @@ export const keysCommand: Command = {
         if (values.json) io.out(JSON.stringify(created, null, 2));
         else {
           io.out(
-            `created ${created.key.id} (${created.key.name}) in ${created.key.env}, expires ${created.key.expires_at ?? 'never'}`,
+            `created ${created.key.id} (${terminalSafe(created.key.name)}) in ${created.key.env}, expires ${created.key.expires_at ?? 'never'}`,
           );
           io.out('the key is shown only now; store it in your secret manager:');
           io.out(created.api_key);
@@ -149,7 +150,7 @@ export const keysCommand: Command = {
           return 1;
         }
         io.out(
-          `revoked ${revoked.id} (${revoked.name}); effective within the verification cache bound (≤ 30 s)`,
+          `revoked ${revoked.id} (${terminalSafe(revoked.name)}); effective within the verification cache bound (≤ 30 s)`,
         );
         return 0;
       }

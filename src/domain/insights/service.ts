@@ -114,8 +114,9 @@ export class InsightsService {
   }
 
   /**
-   * Validates a request's filters: dates real and ordered, range bounded, members known, sites within
-   * the allow-list (asking for a forbidden site is 403; no site means "all allowed sites").
+   * Validates a request's filters: dates real and ordered, range bounded, sites within the allow-list,
+   * members known. A site or asset outside a restricted key's allow-list is 403 whether it exists or not,
+   * so other sites' ids cannot be enumerated; no site means "all allowed sites".
    */
   async resolveFilters(
     input: FilterInput,
@@ -152,8 +153,14 @@ export class InsightsService {
       to = asOf;
       from = defaults.range === 'last_day' ? asOf : addDays(asOf, -29);
     }
-    from ??= to as string;
-    to ??= from;
+    if (!from || !to) {
+      const missing = from ? 'to' : 'from';
+      throw new DomainError(
+        'invalid_parameter',
+        `${from ? 'from' : 'to'} without ${missing}: give both (inclusive), or date=YYYY-MM-DD for one day.`,
+        { param: missing },
+      );
+    }
     if (to < from)
       throw new DomainError('invalid_parameter', `to (${to}) is before from (${from}).`, { param: 'to' });
     if (daysBetween(from, to) > MAX_RANGE_DAYS) {
@@ -174,6 +181,26 @@ export class InsightsService {
       }
       return [...new Set(values)];
     };
+    if (allowedSites) {
+      const forbidden = input.site?.find((site) => !allowedSites.includes(site));
+      if (forbidden)
+        throw new DomainError('site_forbidden', `This key may not read site ${forbidden.slice(0, 80)}.`, {
+          param: 'site',
+        });
+      const forbiddenAsset = input.asset?.find(
+        (asset) =>
+          !allowedSites.includes(catalog.assets.find((member) => member.id === asset)?.site_id ?? ''),
+      );
+      if (forbiddenAsset) {
+        throw new DomainError(
+          'site_forbidden',
+          `This key may not read asset ${forbiddenAsset.slice(0, 80)}.`,
+          {
+            param: 'asset',
+          },
+        );
+      }
+    }
     const sites = check('site', input.site, catalog.sites);
     const assets = check('asset', input.asset, catalog.assets);
     let products = check('product', input.product, catalog.products);
@@ -181,22 +208,6 @@ export class InsightsService {
       const fallback =
         catalog.products.find((product) => product.id === this.model.default_product) ?? catalog.products[0];
       products = fallback ? [fallback.id] : [];
-    }
-    if (allowedSites) {
-      const forbidden = sites?.find((site) => !allowedSites.includes(site));
-      if (forbidden)
-        throw new DomainError('site_forbidden', `This key may not read site ${forbidden}.`, {
-          param: 'site',
-        });
-      const forbiddenAsset = assets?.find(
-        (asset) =>
-          !allowedSites.includes(catalog.assets.find((member) => member.id === asset)?.site_id ?? ''),
-      );
-      if (forbiddenAsset) {
-        throw new DomainError('site_forbidden', `This key may not read asset ${forbiddenAsset}.`, {
-          param: 'asset',
-        });
-      }
     }
     return { from, to, sites, assets, products, allowedSites };
   }

@@ -12,6 +12,8 @@ export interface Principal {
   rateTier: RateTier;
   /** Sites the key may see; `null` means every site. */
   siteAllowlist: readonly string[] | null;
+  /** When the key expires; `null` or absent for never. Bounds the lifetime of keys it mints. */
+  expiresAt?: Date | null;
 }
 
 /** Why a presented key was refused; each maps to a problem code. */
@@ -248,6 +250,7 @@ function principalOf(record: ApiKeyRecord): Principal {
       scopes: record.scopes,
       rateTier: record.rateTier,
       siteAllowlist: record.siteAllowlist,
+      expiresAt: record.expiresAt,
     };
     principals.set(record, principal);
   }

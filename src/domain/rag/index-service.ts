@@ -8,16 +8,17 @@ import type {
 } from '../../adapters/postgres/rag-repository.js';
 import { type Embedder, EmbedderError } from '../../ports/embedder.js';
 import { DomainError } from '../errors.js';
+import { type Extracted, sharedExtractor, type WorkerExtractor } from './ingest/extractor.js';
 import {
+  type Chunk,
   chunkDocument,
   documentHash,
   IngestError,
   type LoadDocumentInput,
   type LoadedDocument,
-  loadDocument,
-  loadFile,
   walkSources,
 } from './ingest/index.js';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits } from './ingest/limits.js';
 
 /** Reciprocal-rank-fusion constant. */
 export const RRF_K = 60;
@@ -88,13 +89,17 @@ export function queryTerms(query: string): string[] {
  */
 export class RagIndexService {
   private readonly reembedPacing: Required<ReembedPacing>;
+  private readonly limits: ExtractionLimits;
+  private readonly extractor: WorkerExtractor;
 
   constructor(
     private readonly repository: PgRagRepository,
     private readonly embedder: Embedder,
-    options: { reembed?: ReembedPacing } = {},
+    options: { reembed?: ReembedPacing; limits?: ExtractionLimits; extractor?: WorkerExtractor } = {},
   ) {
     this.reembedPacing = { ...DEFAULT_REEMBED_PACING, ...options.reembed };
+    this.limits = options.limits ?? DEFAULT_EXTRACTION_LIMITS;
+    this.extractor = options.extractor ?? sharedExtractor();
   }
 
   /**
@@ -153,8 +158,11 @@ export class RagIndexService {
         const uri = documentUri(root, file, options.source);
         seen.add(uri);
         try {
-          const document = await loadFile(file, { uri, ...(options.type ? { type: options.type } : {}) });
-          const outcome = await this.ingestDocument(document, sourceRoot);
+          const { document, chunks } = await this.extractor.extract(
+            { kind: 'file', path: file, options: { uri, ...(options.type ? { type: options.type } : {}) } },
+            this.limits,
+          );
+          const outcome = await this.ingestDocument(document, sourceRoot, chunks);
           summary[outcome.status] += 1;
           summary.chunks += outcome.chunks;
         } catch (error) {
@@ -175,35 +183,65 @@ export class RagIndexService {
     return summary;
   }
 
-  /** Ingests one document given as content (the HTTP upload path). */
+  /**
+   * Ingests one document given as content (the HTTP upload path). With an `allowedSites` list, the
+   * document already at the URI must be visible to it (else `not_found`, as if absent) and every site of
+   * the new content must be in it (else `site_forbidden`).
+   */
   async ingestContent(
     input: LoadDocumentInput & { uri: string },
+    allowedSites: readonly string[] | null = null,
   ): Promise<{ document: StoredDocument; status: 'added' | 'updated' | 'unchanged' }> {
-    let document: LoadedDocument;
+    const previous = allowedSites ? await this.repository.findByUri(input.uri) : undefined;
+    if (previous && !visibleTo(previous.sites, allowedSites)) {
+      throw new DomainError('not_found', `No document at ${input.uri} that this key may change.`, {
+        param: 'uri',
+      });
+    }
+    let extracted: Extracted;
     try {
-      document = await loadDocument(input);
+      extracted = await this.extractor.extract({ kind: 'content', input }, this.limits);
     } catch (error) {
+      if (error instanceof IngestError && error.failure === 'too_large' && error.limit) {
+        throw new DomainError('unprocessable', `The document is too large once extracted: ${error.reason}.`, {
+          param: 'content',
+          limit: error.limit,
+        });
+      }
       if (error instanceof IngestError) {
         const code = error.failure === 'too_large' ? 'payload_too_large' : 'invalid_parameter';
         throw new DomainError(code, error.message, { param: 'content' });
       }
       throw error;
     }
-    const outcome = await this.ingestDocument(document, null);
+    const { document, chunks } = extracted;
+    const outside = allowedSites ? document.sites.filter((site) => !allowedSites.includes(site)) : [];
+    if (outside.length > 0) {
+      throw new DomainError(
+        'site_forbidden',
+        `The document names sites this key may not write: ${outside.join(', ')}.`,
+        { param: 'content', sites: outside },
+      );
+    }
+    const outcome = await this.ingestDocument(document, null, chunks);
     const stored = await this.repository.findByUri(document.uri);
     if (!stored) throw new Error('document vanished after ingestion');
     return { document: stored, status: outcome.status };
   }
 
-  /** Adds or replaces one loaded document unless its content hash is unchanged. */
+  /**
+   * Adds or replaces one loaded document unless its content hash is unchanged. `precomputed` are its
+   * chunks when the extractor already made them; otherwise they are made here, under the chunk cap.
+   */
   async ingestDocument(
     document: LoadedDocument,
     sourceRoot: string | null,
+    precomputed?: Chunk[],
   ): Promise<{ status: 'added' | 'updated' | 'unchanged'; chunks: number }> {
     const contentHash = documentHash(document);
     const existing = await this.repository.findByUri(document.uri);
     if (existing && existing.contentHash === contentHash) return { status: 'unchanged', chunks: 0 };
-    const chunks = chunkDocument(document);
+    const chunks = precomputed ?? chunkDocument(document, { maxChunks: this.limits.maxChunks });
     if (chunks.length === 0)
       throw new IngestError(document.uri, 'empty', 'the document has no text to index');
     const embeddings = await this.embedder.embed(
@@ -280,11 +318,18 @@ export class RagIndexService {
     return this.repository.listDocuments(options);
   }
 
-  getDocument(id: string): Promise<StoredDocument | undefined> {
-    return this.repository.findById(id);
+  /** The document with this id, when it exists and `allowedSites` may see it. */
+  async getDocument(
+    id: string,
+    allowedSites: readonly string[] | null = null,
+  ): Promise<StoredDocument | undefined> {
+    const document = await this.repository.findById(id);
+    return document && visibleTo(document.sites, allowedSites) ? document : undefined;
   }
 
-  deleteDocument(id: string): Promise<boolean> {
+  /** Removes a document that `allowedSites` may see; false when there is none (or it is not visible). */
+  async deleteDocument(id: string, allowedSites: readonly string[] | null = null): Promise<boolean> {
+    if (allowedSites && !(await this.getDocument(id, allowedSites))) return false;
     return this.repository.deleteDocument(id);
   }
 
@@ -362,6 +407,14 @@ export const DEFAULT_REEMBED_PACING: Required<ReembedPacing> = {
 
 function isTransient(error: unknown): boolean {
   return error instanceof EmbedderError && error.failure !== 'invalid';
+}
+
+/**
+ * The visibility rule of search, listing, writes and deletes: a document is visible to a site allow-list
+ * when it names no site or every site it names is in the list (`null` sees everything).
+ */
+export function visibleTo(sites: readonly string[], allowedSites: readonly string[] | null): boolean {
+  return allowedSites === null || sites.every((site) => allowedSites.includes(site));
 }
 
 const round = (value: number, digits = 4): number => Math.round(value * 10 ** digits) / 10 ** digits;

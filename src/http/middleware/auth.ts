@@ -10,10 +10,14 @@ import { ProblemError } from '../problem.js';
 /** Options for {@link apiKeyAuth}. */
 export interface ApiKeyAuthOptions {
   keys: KeyService;
-  /** Counts failed attempts per client IP; over budget, requests are refused before any key lookup. */
+  /**
+   * Counts failed attempts per client address. Over budget, further *failed* attempts from that address
+   * are answered 429; a valid key is verified first and never meets the counter.
+   */
   failureStore: RateLimitStore;
   failurePolicy?: RatePolicy;
-  trustProxy?: boolean;
+  /** Trusted proxy hops in front of the service (`TRUST_PROXY`); see {@link clientIp}. */
+  trustProxyHops?: number;
 }
 
 const WWW_AUTHENTICATE = 'Bearer realm="datalive"';
@@ -27,6 +31,7 @@ export const CONTROL_PLANE_PRINCIPAL: Principal = {
   scopes: SCOPES,
   rateTier: 'premium',
   siteAllowlist: null,
+  expiresAt: null,
 };
 
 /** Reads the key from `Authorization: Bearer`, `X-API-Key` or the `api_key` query parameter, in that order. */
@@ -41,11 +46,13 @@ export function presentedKey(
 
 /**
  * Authenticates the caller by API key and stores the principal in `c.var.principal`. Failures are
- * 401 problem+json with `WWW-Authenticate`; the key itself never reaches a log line or an error.
+ * 401 problem+json with `WWW-Authenticate`; the key itself never reaches a log line or an error. The key
+ * is verified before any throttling (offline checksum, then the cached HMAC lookup), so a valid key is
+ * never refused for its address's failures; only failed attempts count, and past the budget they are 429.
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<AppEnv> {
   const failurePolicy = options.failurePolicy ?? DEFAULT_FAILURE_POLICY;
-  const blockedUntil = new Map<string, number>();
+  const trustProxyHops = options.trustProxyHops ?? 0;
 
   return async function apiKeyAuthMiddleware(c, next) {
     if (c.env?.controlPlane === true) {
@@ -53,18 +60,6 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<AppEnv
       c.get('event').key_id = CONTROL_PLANE_PRINCIPAL.keyId;
       return next();
     }
-    const ip = clientIp(c, options.trustProxy ?? false);
-    const blockedFor = (blockedUntil.get(ip) ?? 0) - Date.now();
-    if (blockedFor > 0) {
-      const retryAfter = Math.ceil(blockedFor / 1000);
-      throw new ProblemError(
-        'quota_exceeded',
-        'Too many failed authentication attempts from this address; try again later.',
-        {},
-        { headers: { 'Retry-After': String(retryAfter) } },
-      );
-    }
-
     const key =
       presentedKey(c.req.header('authorization'), c.req.header('x-api-key'), undefined) ??
       presentedKey(undefined, undefined, c.req.query('api_key'));
@@ -77,28 +72,35 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<AppEnv
       );
     }
     const verification = await options.keys.verify(key);
-    if (!verification.ok) {
-      const { rejection } = verification;
-      const decision = await options.failureStore
-        .decide(`authfail:${ip}`, failurePolicy)
-        .catch(() => undefined);
-      if (decision && !decision.allowed) blockedUntil.set(ip, Date.now() + decision.retryAfterSeconds * 1000);
-      if (blockedUntil.size > 10_000) blockedUntil.clear();
-      c.get('event').auth_failure = rejection.code;
+    if (verification.ok) {
+      c.set('principal', verification.principal);
+      c.get('event').key_id = verification.principal.keyId;
+      return next();
+    }
+    const { rejection } = verification;
+    c.get('event').auth_failure = rejection.code;
+    const ip = clientIp(c, trustProxyHops);
+    const decision = await options.failureStore
+      .decide(`authfail:${ip}`, failurePolicy)
+      .catch(() => undefined);
+    if (decision && !decision.allowed) {
       throw new ProblemError(
-        rejection.code,
-        rejection.detail,
-        rejection.code === 'wrong_environment' ? { key_environment: rejection.keyEnvironment } : {},
-        {
-          headers: {
-            'WWW-Authenticate': `${WWW_AUTHENTICATE}, error="invalid_token", error_description="${rejection.code}"`,
-          },
-        },
+        'quota_exceeded',
+        'Too many failed authentication attempts from this address; valid keys are still accepted, failed attempts are refused until Retry-After.',
+        {},
+        { headers: { 'Retry-After': String(decision.retryAfterSeconds) } },
       );
     }
-    c.set('principal', verification.principal);
-    c.get('event').key_id = verification.principal.keyId;
-    await next();
+    throw new ProblemError(
+      rejection.code,
+      rejection.detail,
+      rejection.code === 'wrong_environment' ? { key_environment: rejection.keyEnvironment } : {},
+      {
+        headers: {
+          'WWW-Authenticate': `${WWW_AUTHENTICATE}, error="invalid_token", error_description="${rejection.code}"`,
+        },
+      },
+    );
   };
 }
 

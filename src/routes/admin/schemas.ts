@@ -35,7 +35,13 @@ export const CreatedApiKeySchema = z
 /** Body of `POST /admin/keys`. */
 export const CreateApiKeyBodySchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      .regex(/^[^\u0000-\u001f\u007f-\u009f]+$/, 'must not contain control characters'),
     scopes: z.array(z.enum(SCOPES)).min(1),
     rate_tier: z.enum(RATE_TIERS).default('standard'),
     sites: z.array(z.string().min(1).max(64)).max(500).nullable().default(null),

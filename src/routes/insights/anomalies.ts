@@ -125,6 +125,7 @@ export const anomaliesRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c)
         top_asset: anomaly.top_contributor?.asset_id ?? null,
         cause_codes: [...new Set(anomaly.events.map((event) => event.cause_code))].join(';'),
       })),
+      nextLink(c, next),
     );
   }
   return c.json(

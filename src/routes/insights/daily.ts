@@ -1,7 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { isIsoDate } from '../../domain/dates.js';
 import type { DailyCursor } from '../../domain/insights/daily.js';
 import type { AppEnv } from '../../http/context.js';
 import {
+  csvPagingHeaders,
   csvResponse,
   decodeCursor,
   encodeCursor,
@@ -31,7 +33,7 @@ const route = createRoute({
   tags: ['insights'],
   summary: 'Daily actual, plan, forecast and variance per date × asset × product',
   description:
-    'Flat rows ordered by date, asset and product; paged with `limit` and `links.next`; `format=csv` returns the same columns. Without dates: the last day with data.',
+    'Flat rows ordered by date, asset and product; paged with `limit` and `links.next`; `format=csv` returns the same columns, with the next page in a `Link: <…>; rel="next"` header and `X-Has-More: false` on the last page. Without dates: the last day with data; `from` and `to` go together (inclusive), `date` for one day. Unknown parameters are 400.',
   security: keySecurity,
   request: { query: z.object({ ...RangeQuery, ...PagingQuery }) },
   responses: {
@@ -41,6 +43,7 @@ const route = createRoute({
         'application/json': { schema: DailyResponseSchema },
         'text/csv': { schema: z.string().openapi({ description: `Columns: ${DAILY_COLUMNS.join(', ')}` }) },
       },
+      headers: csvPagingHeaders,
     },
     304: { description: 'Not modified (ETag matched).' },
     ...authErrors,
@@ -48,7 +51,10 @@ const route = createRoute({
 });
 
 const isCursor = (value: unknown): value is DailyCursor =>
-  Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string');
+  Array.isArray(value) &&
+  value.length === 3 &&
+  value.every((part) => typeof part === 'string' && part.length <= 200) &&
+  isIsoDate(value[0]);
 
 /** `GET /insights/daily`. */
 export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
@@ -64,7 +70,8 @@ export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => 
   const cached = notModified(c, `${result.etag.slice(0, -1)}-${query.format}"`);
   if (cached) return cached;
   const page = result.value;
-  if (query.format === 'csv') return csvResponse(c, 'daily', DAILY_COLUMNS, page.rows);
+  const next = nextLink(c, page.next ? encodeCursor(page.next, fingerprint()) : null);
+  if (query.format === 'csv') return csvResponse(c, 'daily', DAILY_COLUMNS, page.rows, next);
   return listEnvelopeResponse(c, {
     data: page.rows,
     meta: {
@@ -74,6 +81,6 @@ export const dailyRoute = new OpenAPIHono<AppEnv>().openapi(route, async (c) => 
       cache_hit: result.cacheHit,
       quality_flags: page.quality,
     },
-    links: { next: nextLink(c, page.next ? encodeCursor(page.next, fingerprint()) : null) },
+    links: { next },
   } satisfies z.input<typeof DailyResponseSchema>);
 });

@@ -61,7 +61,7 @@ const uploadRoute = createRoute({
   tags: ['rag'],
   summary: 'Add or replace a document (idempotent by content hash)',
   description:
-    'Needs the `rag:write` scope. Unchanged content changes nothing; changed content replaces the document atomically.',
+    'Needs the `rag:write` scope. Unchanged content changes nothing; changed content replaces the document atomically. A site-restricted key may only write documents whose sites are all in its list (403 `site_forbidden` naming the others) and may not replace a document it cannot see (404).',
   security: keySecurity,
   request: { body: { required: true, content: { 'application/json': { schema: UploadSchema } } } },
   responses: {
@@ -70,6 +70,7 @@ const uploadRoute = createRoute({
       z.object({ data: RagDocumentSchema, status: z.enum(['added', 'updated']) }).openapi('DocumentIngested'),
       'Added or updated.',
     ),
+    404: problemContent('A document this key may not see already has this URI.'),
     413: problemContent('A zipped Power BI Project holds more than the extraction limits allow.'),
     ...authErrors,
   },
@@ -80,11 +81,13 @@ const listRoute = createRoute({
   path: '/rag/documents',
   tags: ['rag'],
   summary: 'List indexed documents',
+  description:
+    'Same visibility as search: a site-restricted key sees documents with no site or whose sites are all in its list.',
   security: keySecurity,
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(100),
-      cursor: z.string().max(600).optional(),
+      cursor: z.string().max(1000).optional(),
     }),
   },
   responses: {
@@ -103,12 +106,13 @@ const deleteRoute = createRoute({
   path: '/rag/documents/{id}',
   tags: ['rag'],
   summary: 'Remove a document and its chunks',
-  description: 'Needs the `rag:write` scope.',
+  description:
+    'Needs the `rag:write` scope. A document the key cannot see (a site outside its list) is 404, as if absent.',
   security: keySecurity,
   request: { params: IdParams },
   responses: {
     204: { description: 'Removed.' },
-    404: problemContent('No such document in this environment.'),
+    404: problemContent('No such document in this environment that this key may see.'),
     ...authErrors,
   },
 });
@@ -120,13 +124,16 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
   .openapi(uploadRoute, async (c) => {
     const body = c.req.valid('json');
     const content = body.content ?? Buffer.from(body.content_base64 ?? '', 'base64');
-    const { document, status } = await c.get('services').rag.ingestContent({
-      uri: body.uri,
-      path: body.uri,
-      content,
-      ...(body.format ? { format: body.format } : {}),
-      ...(body.type ? { type: body.type } : {}),
-    });
+    const { document, status } = await c.get('services').rag.ingestContent(
+      {
+        uri: body.uri,
+        path: body.uri,
+        content,
+        ...(body.format ? { format: body.format } : {}),
+        ...(body.type ? { type: body.type } : {}),
+      },
+      c.get('principal').siteAllowlist,
+    );
     if (status === 'unchanged') return c.json({ data: toView(document), status }, 200);
     return c.json({ data: toView(document), status }, 201);
   })
@@ -150,7 +157,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await c.get('services').rag.deleteDocument(id))) {
+    if (!(await c.get('services').rag.deleteDocument(id, c.get('principal').siteAllowlist))) {
       throw new ProblemError('not_found', `No document ${id} in this environment.`);
     }
     return c.body(null, 204);

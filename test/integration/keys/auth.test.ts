@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRateLimitStore } from '../../../src/adapters/redis/redis-rate-limit-store.js';
+import { seedDemoData } from '../../../src/domain/demo/seed.js';
 import { generateApiKey } from '../../../src/domain/keys/token.js';
 import type { Services } from '../../../src/services.js';
 import { buildTestApp, capturingLogger, openTestStores, type TestStores } from '../../support/services.js';
@@ -25,6 +26,7 @@ describe('API keys over HTTP', () => {
 
   beforeAll(async () => {
     stores = await openTestStores();
+    await seedDemoData(stores.warehouse, { endDate: '2025-06-15' });
     ({ services, app } = await buildTestApp({ ...stores, now: () => clock }, {}, capture.logger));
     adminKey = (await services.keys.create({ name: 'admin', scopes: ['admin'], rateTier: 'premium' }))
       .plaintext;
@@ -288,9 +290,10 @@ describe('rate limits over HTTP', () => {
     }
   });
 
-  it('blocks an address after repeated failed authentications, before any key lookup', async () => {
+  it('refuses further failed authentications from an address after 20, yet still admits a valid key', async () => {
     const { app, services } = await buildTestApp(stores);
     try {
+      const valid = (await services.keys.create({ name: 'throttled-valid', scopes: ['admin'] })).plaintext;
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 25; attempt += 1) {
         const response = await app.request('/admin/keys', {
@@ -300,6 +303,7 @@ describe('rate limits over HTTP', () => {
       }
       expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
       expect(statuses.at(-1)).toBe(429);
+      expect((await app.request('/admin/keys', { headers: { 'X-API-Key': valid } })).status).toBe(200);
     } finally {
       await services.close();
     }

@@ -45,7 +45,7 @@ const UNDOCUMENTED = new Set([
   'POST /control/commands/{name}',
 ]);
 /** Operations that need no key. */
-const PUBLIC = new Set(['GET /health', 'GET /health/ready', 'GET /openapi.json']);
+const PUBLIC = new Set(['GET /', 'GET /health', 'GET /health/ready', 'GET /openapi.json']);
 /** Public operations that take no input, so no 4XX is possible; the only lint warnings allowed. */
 const NO_CLIENT_ERROR = new Set([
   '#/paths/~1health~1ready/get/responses',

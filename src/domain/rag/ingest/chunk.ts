@@ -1,4 +1,5 @@
 import { sha256Hex } from './hash.js';
+import { overLimit } from './limits.js';
 import { countTokens, splitByTokens, splitTokenPieces, tailByTokens } from './tokens.js';
 import { type Chunk, isPageSpan, type LoadedDocument, type Section, type SourceSpan } from './types.js';
 
@@ -8,6 +9,8 @@ export interface ChunkOptions {
   maxTokens?: number;
   /** Tokens repeated from the end of a chunk at the start of the next one in the same section. Default 50. */
   overlapTokens?: number;
+  /** Chunks per document; one more is refused as `too_large` (RAG_MAX_CHUNKS). Default unbounded. */
+  maxChunks?: number;
 }
 
 interface Piece {
@@ -134,12 +137,14 @@ export function chunkDocument(document: LoadedDocument, options: ChunkOptions = 
   if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens * 2 > maxTokens) {
     throw new RangeError('overlapTokens must be an integer between 0 and maxTokens / 2');
   }
+  const maxChunks = options.maxChunks ?? Number.POSITIVE_INFINITY;
   const chunks: Chunk[] = [];
   for (const section of document.sections) {
     const header = fitHeader(chunkHeader(document.title, section.headingPath), maxTokens);
     const headerTokens = countTokens(header);
     const budget = maxTokens - headerTokens;
     for (const pieces of packSection(section, budget, Math.min(overlapTokens, Math.floor(budget / 2)))) {
+      if (chunks.length >= maxChunks) throw overLimit(document.uri, 'maxChunks', maxChunks, 'chunk count');
       const text = joinPieces(pieces);
       const embeddingText = header ? `${header}\n\n${text}` : text;
       chunks.push({

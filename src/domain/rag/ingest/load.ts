@@ -4,6 +4,7 @@ import { parseDashboard } from './dashboard.js';
 import { detectEntityCodes, sortedUnique } from './entities.js';
 import { IngestError } from './errors.js';
 import { parseHtml } from './html.js';
+import { DEFAULT_EXTRACTION_LIMITS, type ExtractionLimits, overLimit } from './limits.js';
 import { parseMarkdown } from './markdown.js';
 import type { SourceMetadata } from './metadata.js';
 import {
@@ -158,6 +159,7 @@ async function parseSource(
   format: DocFormat,
   content: Buffer | Uint8Array | string,
   uri: string,
+  limits: ExtractionLimits,
 ): Promise<ParsedSource> {
   if (format === 'pbip') {
     if (typeof content === 'string' || !isZip(content)) {
@@ -172,9 +174,10 @@ async function parseSource(
   if (format === 'pdf') {
     if (typeof content === 'string')
       throw new IngestError(uri, 'malformed', 'PDF content must be given as bytes');
-    const parsed = await parsePdf(content, uri);
+    const parsed = await parsePdf(content, uri, limits);
     return { metadata: NO_METADATA, title: parsed.title, sections: parsed.sections };
   }
+  if (content.length > limits.maxTextBytes) throw overLimit(uri, 'maxTextBytes', limits.maxTextBytes, 'text');
   const text = normaliseText(typeof content === 'string' ? content : decodeText(content, uri));
   if (format === 'markdown') {
     const parsed = parseMarkdown(text, uri);
@@ -206,18 +209,20 @@ async function parseSource(
 
 /**
  * Parses one source (Markdown, HTML, plain text, PDF, a dashboard description or a zipped Power BI Project)
- * into a
- * {@link LoadedDocument}. Throws {@link IngestError} naming the file when the input is malformed, invalid or
- * has no text.
+ * into a {@link LoadedDocument}. Throws {@link IngestError} naming the file when the input is malformed,
+ * invalid, has no text or is beyond an extraction cap (`too_large`, checked while extracting).
  */
-export async function loadDocument(input: LoadDocumentInput): Promise<LoadedDocument> {
+export async function loadDocument(
+  input: LoadDocumentInput,
+  limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS,
+): Promise<LoadedDocument> {
   const uri = input.uri ?? input.path;
   if (!uri) throw new IngestError('(unnamed)', 'unreadable', 'a path or uri is required');
   const name = input.path ?? uri;
   const bytes = typeof input.content === 'string' ? undefined : input.content;
   const head = bytes ? Buffer.from(bytes.subarray(0, 256)).toString('latin1') : input.content.slice(0, 256);
   const format = formatOf(input, name, bytes, head.toString());
-  return finishDocument(input, uri, name, format, await parseSource(format, input.content, uri));
+  return finishDocument(input, uri, name, format, await parseSource(format, input.content, uri, limits));
 }
 
 function finishDocument(
@@ -266,6 +271,7 @@ export async function loadProjectFolder(
 export async function loadFile(
   filePath: string,
   options: Omit<LoadDocumentInput, 'path' | 'content'> = {},
+  limits: ExtractionLimits = DEFAULT_EXTRACTION_LIMITS,
 ): Promise<LoadedDocument> {
   const isFolder = await stat(filePath).then(
     (info) => info.isDirectory(),
@@ -279,5 +285,5 @@ export async function loadFile(
     const detail = error instanceof Error ? error.message : String(error);
     throw new IngestError(filePath, 'unreadable', `cannot read file: ${detail}`, { cause: error });
   }
-  return loadDocument({ ...options, path: filePath, content });
+  return loadDocument({ ...options, path: filePath, content }, limits);
 }
