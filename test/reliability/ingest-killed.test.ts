@@ -89,7 +89,7 @@ describe('datalive ingest killed mid-document (process level, embedded PGlite on
     writeFileSync(file, bigRunbook(1000));
     const before = walMtime(pgDir);
     const second = ingest(file, env);
-    await eventually(async () => (walMtime(pgDir) > before ? true : undefined), 20_000);
+    await eventually(async () => (walMtime(pgDir) > before ? true : undefined), 90_000);
     await sleep(700);
     const stillRunning = second.child.exitCode === null;
     second.child.kill('SIGKILL');
@@ -111,5 +111,5 @@ describe('datalive ingest killed mid-document (process level, embedded PGlite on
     );
     expect(text.rows.map((row) => row.text).join('\n')).toContain('Version one');
     expect(text.rows.map((row) => row.text).join('\n')).not.toContain('Version two');
-  });
+  }, 150_000);
 });
