@@ -383,20 +383,23 @@ function* engineSteps(series: PreparedSeries, options: EngineOptions): Generator
   }
   const scales = naiveScales(series.values, origins);
   const producing = producingProbabilities(uptime, maxHorizon);
+  const singleFinalRates = new Map<SingleModel, Float64Array | null>();
+  const singleFinalRate = (name: SingleModel): Float64Array | null => {
+    if (!singleFinalRates.has(name)) {
+      singleFinalRates.set(name, models[name].rolling(rates, [length], maxHorizon, context)[0] ?? null);
+    }
+    return singleFinalRates.get(name)!;
+  };
   const finalRates = new Map<string, Float64Array>();
   const finalRate = (name: string): Float64Array => {
     let forecast = finalRates.get(name);
     if (!forecast) {
       if (name === 'combination') {
         const parts = new Map<ModelName, (Float64Array | null)[]>();
-        for (const member of COMBINATION_MEMBERS) {
-          parts.set(member, models[member].rolling(rates, [length], maxHorizon, context));
-        }
+        for (const member of COMBINATION_MEMBERS) parts.set(member, [singleFinalRate(member)]);
         forecast = combinationPaths(parts, 1)[0] ?? finalRate('naive');
       } else {
-        forecast =
-          models[name as SingleModel].rolling(rates, [length], maxHorizon, context)[0] ??
-          naiveModel.rolling(rates, [length], maxHorizon, context)[0]!;
+        forecast = singleFinalRate(name as SingleModel) ?? singleFinalRate('naive')!;
       }
       finalRates.set(name, forecast);
     }

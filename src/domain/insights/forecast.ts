@@ -255,11 +255,14 @@ export function warehouseCandidate(
     byDay.set(day, list);
   }
   for (const list of byDay.values()) list.sort((x, y) => x.generatedAt.localeCompare(y.generatedAt));
-  const vintageFor = (day: number, originDay: number): Vintage | undefined =>
-    byDay
-      .get(day)
-      ?.filter((vintage) => vintage.generatedDay < originDay)
-      .at(-1);
+  const vintageFor = (day: number, originDay: number): Vintage | undefined => {
+    const list = byDay.get(day);
+    if (!list) return undefined;
+    for (let index = list.length - 1; index >= 0; index--) {
+      if (list[index]!.generatedDay < originDay) return list[index];
+    }
+    return undefined;
+  };
   return {
     name: 'warehouse',
     pathAt(origin: number, steps: number): QuantileTriple | null {

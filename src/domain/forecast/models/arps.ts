@@ -55,15 +55,15 @@ function profileLogQi(
   terminalDecline: number,
 ): { logQi: number; sse: number } {
   const count = times.length;
-  const shapes = new Float64Array(count);
   let sum = 0;
   for (let index = 0; index < count; index++) {
-    shapes[index] = arpsLogShape(times[index]!, di, b, terminalDecline);
-    sum += logRates[index]! - shapes[index]!;
+    sum += logRates[index]! - arpsLogShape(times[index]!, di, b, terminalDecline);
   }
   const logQi = sum / count;
   let sse = 0;
-  for (let index = 0; index < count; index++) sse += (logRates[index]! - shapes[index]! - logQi) ** 2;
+  for (let index = 0; index < count; index++) {
+    sse += (logRates[index]! - arpsLogShape(times[index]!, di, b, terminalDecline) - logQi) ** 2;
+  }
   return { logQi, sse };
 }
 
