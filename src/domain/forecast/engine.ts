@@ -160,7 +160,8 @@ export function intervalLevels(interval: number): { lower: number; upper: number
 
 /**
  * Quantiles of the day volume: shut-in (0) with probability 1 − p, otherwise the rate forecast times the
- * calibrated producing-day ratio distribution of that horizon band.
+ * calibrated producing-day ratio distribution of that horizon band. Written into `into` when given (its
+ * first `horizon` entries; the engine's evaluation reuses one buffer for every origin).
  */
 function quantilePaths(
   rateForecast: ArrayLike<number>,
@@ -168,9 +169,10 @@ function quantilePaths(
   calibrator: ResidualCalibrator,
   interval: number,
   horizon: number,
+  into: QuantilePaths = emptyPaths(horizon),
 ): QuantilePaths {
   const { lower, upper } = intervalLevels(interval);
-  const paths = emptyPaths(horizon);
+  const paths = into;
   const tenths = lower === 0.1;
   for (let step = 1; step <= horizon; step++) {
     const rate = Math.max(rateForecast[step - 1]!, 0);
@@ -206,16 +208,18 @@ function emptyPaths(horizon: number): QuantilePaths {
 
 /**
  * Split-conformal bands around an external P50: the ratios actual / P50 observed out of sample give, per
- * horizon band, the quantiles that multiply the P50 (a shut-in day is a ratio of 0).
+ * horizon band, the quantiles that multiply the P50 (a shut-in day is a ratio of 0). Written into `into`
+ * when given, like {@link quantilePaths}.
  */
 function conformalPaths(
   p50: ArrayLike<number>,
   calibrator: ResidualCalibrator,
   interval: number,
   horizon: number,
+  into: QuantilePaths = emptyPaths(horizon),
 ): QuantilePaths {
   const { lower, upper } = intervalLevels(interval);
-  const paths = emptyPaths(horizon);
+  const paths = into;
   for (let step = 1; step <= horizon; step++) {
     const center = Math.max(p50[step - 1]!, 0);
     const at = (level: number) => center * calibrator.quantile(step, level, 1);
@@ -414,6 +418,7 @@ function* engineSteps(series: PreparedSeries, options: EngineOptions): Generator
   const externalsComparable = externalOrigins.length >= MIN_EXTERNAL_ORIGINS;
   const scored = externalsComparable ? externalOrigins : everyOrigin;
 
+  const scratch = emptyPaths(maxHorizon);
   const evaluate = (candidate: Rolled, horizon: number): Evaluation => {
     if (candidate.external && !candidate.final) {
       return {
@@ -452,8 +457,15 @@ function* engineSteps(series: PreparedSeries, options: EngineOptions): Generator
       const calibrator = crossFitted[index < half ? 0 : 1]!;
       const actuals = series.values.subarray(origin, origin + steps);
       const quantiles = candidate.external
-        ? conformalPaths(candidate.paths[index]!, calibrator, options.interval, steps)
-        : quantilePaths(candidate.paths[index]!, producingAt[index]!, calibrator, options.interval, steps);
+        ? conformalPaths(candidate.paths[index]!, calibrator, options.interval, steps, scratch)
+        : quantilePaths(
+            candidate.paths[index]!,
+            producingAt[index]!,
+            calibrator,
+            options.interval,
+            steps,
+            scratch,
+          );
       served.addOrigin(actuals, quantiles.p50, quantiles.lower, quantiles.upper, scale);
       if (candidate.external) {
         const band = candidate.issued![index]!;
