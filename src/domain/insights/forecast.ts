@@ -339,7 +339,7 @@ function toCandidate(candidate: CandidateScore): ForecastCandidate {
  * same origins and the lowest MASE wins (`source=warehouse` serves the warehouse rows whatever their
  * score). Results are cached per data version, model version, scope, product, horizon, interval and
  * source; concurrent identical requests share one computation. A fit runs through `forecastMany`, which
- * yields to the event loop after the fit.
+ * computes it in slices and yields to the event loop every 8 ms of work.
  */
 export class ForecastService {
   private readonly cache = new Map<string, CacheEntry>();
