@@ -4,9 +4,14 @@ import { quantileSorted } from './stats.js';
 const BAND_EDGES = [1, 2, 3, 5, 8, 12, 18, 27, 40, 60, 90, 135, 180] as const;
 const MIN_BAND_SAMPLES = 20;
 
-function bandOf(step: number): number {
+/** Band of every step up to the last edge (index = step); later steps fall in the last band. */
+const BAND_OF_STEP = Uint8Array.from({ length: BAND_EDGES[BAND_EDGES.length - 1] + 1 }, (_, step) => {
   const index = BAND_EDGES.findIndex((edge) => step <= edge);
   return index < 0 ? BAND_EDGES.length - 1 : index;
+});
+
+function bandOf(step: number): number {
+  return step < BAND_OF_STEP.length ? BAND_OF_STEP[step]! : BAND_EDGES.length - 1;
 }
 
 /**

@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { fromDayNumber } from './calendar.js';
 import { ResidualCalibrator } from './calibration.js';
 import { ForecastInputError } from './errors.js';
 import type { AccuracyMetrics } from './metrics.js';
-import { AccuracyAccumulator, naiveScale } from './metrics.js';
+import { AccuracyAccumulator, naiveScales } from './metrics.js';
 import type { ArpsModelOptions } from './models/arps.js';
 import { createArpsModel } from './models/arps.js';
 import { COMBINATION_MEMBERS, combinationPaths } from './models/combination.js';
@@ -15,7 +16,12 @@ import { DayStatus } from './series.js';
 import { quantileSorted } from './stats.js';
 import type { CandidateScore, ModelName, SelectionBacktest, SelectionSummary } from './types.js';
 import type { UptimeModel, UptimeModelOptions } from './uptime.js';
-import { currentSpell, fitUptimeModel, producingProbabilities } from './uptime.js';
+import {
+  currentSpell,
+  fitUptimeModel,
+  producingProbabilities,
+  producingProbabilitiesBySpell,
+} from './uptime.js';
 
 /** Default length of the calibration window, in days. */
 export const DEFAULT_CALIBRATION_WINDOW = 365;
@@ -29,6 +35,8 @@ export const MIN_EXTERNAL_ORIGINS = 8;
 const SEASONALITY_WINDOW = 365;
 /** Cap on the ratio actual / forecast recorded for calibration (one absurd day must not widen everything). */
 const MAX_RATIO = 10;
+/** Origins processed between two yields of the engine's slices. */
+const ORIGIN_SLICE = 16;
 
 /**
  * A forecast made outside the engine (e.g. warehouse FORECAST_DAILY rows), offered as a candidate.
@@ -152,7 +160,8 @@ export function intervalLevels(interval: number): { lower: number; upper: number
 
 /**
  * Quantiles of the day volume: shut-in (0) with probability 1 − p, otherwise the rate forecast times the
- * calibrated producing-day ratio distribution of that horizon band.
+ * calibrated producing-day ratio distribution of that horizon band. Written into `into` when given (its
+ * first `horizon` entries; the engine's evaluation reuses one buffer for every origin).
  */
 function quantilePaths(
   rateForecast: ArrayLike<number>,
@@ -160,9 +169,10 @@ function quantilePaths(
   calibrator: ResidualCalibrator,
   interval: number,
   horizon: number,
+  into: QuantilePaths = emptyPaths(horizon),
 ): QuantilePaths {
   const { lower, upper } = intervalLevels(interval);
-  const paths = emptyPaths(horizon);
+  const paths = into;
   const tenths = lower === 0.1;
   for (let step = 1; step <= horizon; step++) {
     const rate = Math.max(rateForecast[step - 1]!, 0);
@@ -198,16 +208,18 @@ function emptyPaths(horizon: number): QuantilePaths {
 
 /**
  * Split-conformal bands around an external P50: the ratios actual / P50 observed out of sample give, per
- * horizon band, the quantiles that multiply the P50 (a shut-in day is a ratio of 0).
+ * horizon band, the quantiles that multiply the P50 (a shut-in day is a ratio of 0). Written into `into`
+ * when given, like {@link quantilePaths}.
  */
 function conformalPaths(
   p50: ArrayLike<number>,
   calibrator: ResidualCalibrator,
   interval: number,
   horizon: number,
+  into: QuantilePaths = emptyPaths(horizon),
 ): QuantilePaths {
   const { lower, upper } = intervalLevels(interval);
-  const paths = emptyPaths(horizon);
+  const paths = into;
   for (let step = 1; step <= horizon; step++) {
     const center = Math.max(p50[step - 1]!, 0);
     const at = (level: number) => center * calibrator.quantile(step, level, 1);
@@ -281,6 +293,41 @@ interface Evaluation {
  * Throws `series_too_short` without enough producing history.
  */
 export function runEngine(series: PreparedSeries, options: EngineOptions): EngineResult {
+  const steps = engineSteps(series, options);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/** Longest stretch of engine work, in ms, between two yields to the event loop in {@link runEngineAsync}. */
+export const DEFAULT_YIELD_BUDGET_MS = 8;
+
+/**
+ * {@link runEngine} in slices: the same computation (same result, bit for bit), giving the event loop a
+ * turn (`setImmediate`) whenever more than `budgetMs` of work ran since the last turn. The slices are the
+ * model fits, blocks of origins and the candidates' evaluations, so one forecast never holds the loop for
+ * much longer than the budget plus one slice.
+ */
+export async function runEngineAsync(
+  series: PreparedSeries,
+  options: EngineOptions,
+  budgetMs: number = DEFAULT_YIELD_BUDGET_MS,
+): Promise<EngineResult> {
+  const steps = engineSteps(series, options);
+  let sliceStart = performance.now();
+  let step = steps.next();
+  while (!step.done) {
+    if (performance.now() - sliceStart >= budgetMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** The engine as resumable slices: yields between pieces of work, returns the result. */
+function* engineSteps(series: PreparedSeries, options: EngineOptions): Generator<void, EngineResult, void> {
   const { rates, status, length } = series;
   const maxHorizon = options.horizons[options.horizons.length - 1]!;
   const origins = calibrationOriginsOf(
@@ -306,14 +353,21 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
     else needed.add(name);
   }
   const singlePaths = new Map<ModelName, (Float64Array | null)[]>();
-  for (const name of needed) singlePaths.set(name, models[name].rolling(rates, origins, maxHorizon, context));
+  for (const name of needed) {
+    singlePaths.set(name, models[name].rolling(rates, origins, maxHorizon, context));
+    yield;
+  }
   const rolled: Rolled[] = options.models.map((name) => ({
     name,
     external: false,
     paths: name === 'combination' ? combinationPaths(singlePaths, origins.length) : singlePaths.get(name)!,
   }));
   for (const candidate of options.external ?? []) {
-    const issued = origins.map((origin) => candidate.pathAt(origin, maxHorizon));
+    const issued: (QuantileTriple | null)[] = [];
+    for (const origin of origins) {
+      issued.push(candidate.pathAt(origin, maxHorizon));
+      if (issued.length % ORIGIN_SLICE === 0) yield;
+    }
     rolled.push({
       name: candidate.name,
       external: true,
@@ -325,29 +379,31 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
 
   const uptime = fitUptimeModel(status, length, options.uptime);
   const earlyUptime = fitUptimeModel(status, origins[0]!, options.uptime);
-  const producingAt = origins.map((origin) => {
-    const spell = currentSpell(status, origin);
-    return producingProbabilities(
-      { ...earlyUptime, currentlyProducing: spell.producing, currentAge: spell.age },
-      maxHorizon,
-    );
-  });
-  const scales = origins.map((origin) => naiveScale(series.values, origin));
+  const producingFrom = producingProbabilitiesBySpell(earlyUptime, maxHorizon);
+  const producingAt: Float64Array[] = [];
+  for (const origin of origins) {
+    producingAt.push(producingFrom(currentSpell(status, origin)));
+    if (producingAt.length % ORIGIN_SLICE === 0) yield;
+  }
+  const scales = naiveScales(series.values, origins);
   const producing = producingProbabilities(uptime, maxHorizon);
+  const singleFinalRates = new Map<SingleModel, Float64Array | null>();
+  const singleFinalRate = (name: SingleModel): Float64Array | null => {
+    if (!singleFinalRates.has(name)) {
+      singleFinalRates.set(name, models[name].rolling(rates, [length], maxHorizon, context)[0] ?? null);
+    }
+    return singleFinalRates.get(name)!;
+  };
   const finalRates = new Map<string, Float64Array>();
   const finalRate = (name: string): Float64Array => {
     let forecast = finalRates.get(name);
     if (!forecast) {
       if (name === 'combination') {
         const parts = new Map<ModelName, (Float64Array | null)[]>();
-        for (const member of COMBINATION_MEMBERS) {
-          parts.set(member, models[member].rolling(rates, [length], maxHorizon, context));
-        }
+        for (const member of COMBINATION_MEMBERS) parts.set(member, [singleFinalRate(member)]);
         forecast = combinationPaths(parts, 1)[0] ?? finalRate('naive');
       } else {
-        forecast =
-          models[name as SingleModel].rolling(rates, [length], maxHorizon, context)[0] ??
-          naiveModel.rolling(rates, [length], maxHorizon, context)[0]!;
+        forecast = singleFinalRate(name as SingleModel) ?? singleFinalRate('naive')!;
       }
       finalRates.set(name, forecast);
     }
@@ -362,6 +418,7 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
   const externalsComparable = externalOrigins.length >= MIN_EXTERNAL_ORIGINS;
   const scored = externalsComparable ? externalOrigins : everyOrigin;
 
+  const scratch = emptyPaths(maxHorizon);
   const evaluate = (candidate: Rolled, horizon: number): Evaluation => {
     if (candidate.external && !candidate.final) {
       return {
@@ -400,8 +457,15 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
       const calibrator = crossFitted[index < half ? 0 : 1]!;
       const actuals = series.values.subarray(origin, origin + steps);
       const quantiles = candidate.external
-        ? conformalPaths(candidate.paths[index]!, calibrator, options.interval, steps)
-        : quantilePaths(candidate.paths[index]!, producingAt[index]!, calibrator, options.interval, steps);
+        ? conformalPaths(candidate.paths[index]!, calibrator, options.interval, steps, scratch)
+        : quantilePaths(
+            candidate.paths[index]!,
+            producingAt[index]!,
+            calibrator,
+            options.interval,
+            steps,
+            scratch,
+          );
       served.addOrigin(actuals, quantiles.p50, quantiles.lower, quantiles.upper, scale);
       if (candidate.external) {
         const band = candidate.issued![index]!;
@@ -411,8 +475,13 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
     return { eligible: true, served: served.result(), issued: candidate.external ? issued.result() : null };
   };
 
-  const forecasts = options.horizons.map((horizon): HorizonForecast => {
-    const evaluations = rolled.map((candidate) => evaluate(candidate, horizon));
+  const forecasts: HorizonForecast[] = [];
+  for (const horizon of options.horizons) {
+    const evaluations: Evaluation[] = [];
+    for (const candidate of rolled) {
+      evaluations.push(evaluate(candidate, horizon));
+      yield;
+    }
     let chosen = -1;
     evaluations.forEach((evaluation, index) => {
       if (!evaluation.eligible || !Number.isFinite(evaluation.served.mase)) return;
@@ -446,6 +515,7 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
       }
     } else {
       rateForecast = finalRate(winner.name).slice(0, horizon);
+      yield;
       quantiles = quantilePaths(rateForecast, producingProbability, calibrator, options.interval, horizon);
     }
     const candidates: CandidateScore[] = rolled.map((candidate, index) => {
@@ -463,23 +533,22 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
         ...(evaluation.note ? { note: evaluation.note } : {}),
       };
     });
-    const everyCandidate = options.everyCandidate
-      ? Object.fromEntries(
-          rolled
-            .filter((candidate, index) => !candidate.external && evaluations[index]!.eligible)
-            .map((candidate) => [
-              candidate.name,
-              quantilePaths(
-                finalRate(candidate.name).slice(0, horizon),
-                producingProbability,
-                ratioCalibrator(candidate, origins, everyOrigin, series, horizon),
-                options.interval,
-                horizon,
-              ),
-            ]),
-        )
-      : undefined;
-    return {
+    let everyCandidate: Partial<Record<ModelName, QuantilePaths>> | undefined;
+    if (options.everyCandidate) {
+      everyCandidate = {};
+      for (const [index, candidate] of rolled.entries()) {
+        if (candidate.external || !evaluations[index]!.eligible) continue;
+        everyCandidate[candidate.name as ModelName] = quantilePaths(
+          finalRate(candidate.name).slice(0, horizon),
+          producingProbability,
+          ratioCalibrator(candidate, origins, everyOrigin, series, horizon),
+          options.interval,
+          horizon,
+        );
+        yield;
+      }
+    }
+    forecasts.push({
       horizon,
       model: winner.name,
       external: winner.external,
@@ -500,8 +569,8 @@ export function runEngine(series: PreparedSeries, options: EngineOptions): Engin
         horizon,
       ),
       everyCandidate,
-    };
-  });
+    });
+  }
 
   return { weeklySeasonality: seasonality.detected, uptime, calibrationOrigins: origins.length, forecasts };
 }

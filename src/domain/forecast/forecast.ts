@@ -1,8 +1,8 @@
 import { fromDayNumber } from './calendar.js';
-import type { EngineOptions } from './engine.js';
-import { runEngine } from './engine.js';
+import type { EngineOptions, EngineResult } from './engine.js';
+import { runEngine, runEngineAsync } from './engine.js';
 import { ForecastInputError } from './errors.js';
-import type { SeriesPreparationOptions } from './series.js';
+import type { PreparedSeries, SeriesPreparationOptions } from './series.js';
 import { prepareSeries } from './series.js';
 import type { DailyPoint, ForecastOptions, ForecastPoint, ForecastResult } from './types.js';
 import { validateHorizon, validateInterval, validateModels } from './validation.js';
@@ -25,18 +25,56 @@ export function forecastSeries(
   options: ForecastOptions,
   tuning: ForecastTuning = {},
 ): ForecastResult {
+  const request = prepareRequest(points, options, tuning);
+  return toResult(request, runEngine(request.series, request.engine));
+}
+
+/**
+ * {@link forecastSeries} computed in slices that give the event loop a turn every `budgetMs` of work
+ * (see `runEngineAsync`): the same result, without holding other requests for the whole fit.
+ */
+export async function forecastSeriesAsync(
+  points: readonly DailyPoint[],
+  options: ForecastOptions,
+  tuning: ForecastTuning = {},
+  budgetMs?: number,
+): Promise<ForecastResult> {
+  const request = prepareRequest(points, options, tuning);
+  return toResult(request, await runEngineAsync(request.series, request.engine, budgetMs));
+}
+
+interface PreparedRequest {
+  series: PreparedSeries;
+  engine: EngineOptions;
+  horizon: number;
+  interval: number;
+}
+
+function prepareRequest(
+  points: readonly DailyPoint[],
+  options: ForecastOptions,
+  tuning: ForecastTuning,
+): PreparedRequest {
   const horizon = validateHorizon(options.horizon);
   const interval = validateInterval(options.interval ?? 0.8);
   const models = validateModels(options.models);
   const series = prepareSeries(points, tuning.preparation);
-  const engine = runEngine(series, {
-    ...tuning.engine,
-    horizons: [horizon],
+  return {
+    series,
+    horizon,
     interval,
-    models,
-    external: options.external,
-    forceExternal: options.forceExternal,
-  });
+    engine: {
+      ...tuning.engine,
+      horizons: [horizon],
+      interval,
+      models,
+      external: options.external,
+      forceExternal: options.forceExternal,
+    },
+  };
+}
+
+function toResult({ series, horizon, interval }: PreparedRequest, engine: EngineResult): ForecastResult {
   const result = engine.forecasts[0]!;
   const lastDay = series.startDay + series.length - 1;
   const forecastPoints: ForecastPoint[] = [];
@@ -79,8 +117,9 @@ export interface BatchForecastItem<Id> {
 }
 
 /**
- * Forecasts several series (e.g. the wells of a site), yielding to the event loop between series so a
- * large site never blocks other requests for more than one series' fit (~10–20 ms for 3,000 days).
+ * Forecasts several series (e.g. the wells of a site) with {@link forecastSeriesAsync}, yielding to the
+ * event loop within each fit and between series, so a large site never holds other requests for much more
+ * than the slice budget (8 ms of work).
  * Input errors are reported per series; other errors propagate.
  */
 export async function forecastMany<Id>(
@@ -91,7 +130,7 @@ export async function forecastMany<Id>(
   const results: BatchForecastItem<Id>[] = [];
   for (const item of items) {
     try {
-      results.push({ id: item.id, result: forecastSeries(item.points, options, tuning) });
+      results.push({ id: item.id, result: await forecastSeriesAsync(item.points, options, tuning) });
     } catch (error) {
       if (!(error instanceof ForecastInputError)) throw error;
       results.push({ id: item.id, error });

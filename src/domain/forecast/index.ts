@@ -29,7 +29,7 @@ export type { ExternalCandidate, QuantileTriple } from './engine.js';
 export type { ForecastInputErrorCode } from './errors.js';
 export { FORECAST_ERROR_STATUS, ForecastInputError } from './errors.js';
 export type { BatchForecastItem, ForecastTuning } from './forecast.js';
-export { forecastMany, forecastSeries } from './forecast.js';
+export { forecastMany, forecastSeries, forecastSeriesAsync } from './forecast.js';
 export type { AccuracyMetrics } from './metrics.js';
 export { AccuracyAccumulator, naiveScale } from './metrics.js';
 export type { ArpsFit, ArpsParameters } from './models/arps.js';

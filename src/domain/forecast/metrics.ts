@@ -95,3 +95,25 @@ export function naiveScale(values: Float64Array, end: number): number {
   }
   return count > 0 ? sum / count : Number.NaN;
 }
+
+/**
+ * `naiveScale(values, end)` for every end of `ends` (ascending) in one pass: the running sums are the same
+ * additions in the same order, so each figure equals the one-off call exactly.
+ */
+export function naiveScales(values: Float64Array, ends: readonly number[]): number[] {
+  const scales: number[] = [];
+  let sum = 0;
+  let count = 0;
+  let index = 1;
+  for (const end of ends) {
+    for (; index < end; index++) {
+      const current = values[index]!;
+      const previous = values[index - 1]!;
+      if (Number.isNaN(current) || Number.isNaN(previous)) continue;
+      sum += Math.abs(current - previous);
+      count++;
+    }
+    scales.push(count > 0 ? sum / count : Number.NaN);
+  }
+  return scales;
+}

@@ -184,3 +184,29 @@ export function producingProbabilities(model: UptimeModel, horizon: number): Flo
   }
   return result;
 }
+
+/**
+ * `producingProbabilities` of `model` from any current spell, memoised: spells whose ages the hazard tables
+ * cannot tell apart (0 and 1; beyond the last tabulated age) share one computation, so the result is the
+ * same as calling `producingProbabilities` with that spell.
+ */
+export function producingProbabilitiesBySpell(
+  model: UptimeModel,
+  horizon: number,
+): (spell: { producing: boolean; age: number }) => Float64Array {
+  const memo = new Map<number, Float64Array>();
+  return (spell) => {
+    const table = spell.producing ? model.producingHazard : model.shutInHazard;
+    const age = Math.min(Math.max(spell.age, 1), table.length - 1);
+    const key = spell.producing ? age : -age;
+    let probabilities = memo.get(key);
+    if (!probabilities) {
+      probabilities = producingProbabilities(
+        { ...model, currentlyProducing: spell.producing, currentAge: spell.age },
+        horizon,
+      );
+      memo.set(key, probabilities);
+    }
+    return probabilities;
+  };
+}

@@ -255,11 +255,14 @@ export function warehouseCandidate(
     byDay.set(day, list);
   }
   for (const list of byDay.values()) list.sort((x, y) => x.generatedAt.localeCompare(y.generatedAt));
-  const vintageFor = (day: number, originDay: number): Vintage | undefined =>
-    byDay
-      .get(day)
-      ?.filter((vintage) => vintage.generatedDay < originDay)
-      .at(-1);
+  const vintageFor = (day: number, originDay: number): Vintage | undefined => {
+    const list = byDay.get(day);
+    if (!list) return undefined;
+    for (let index = list.length - 1; index >= 0; index--) {
+      if (list[index]!.generatedDay < originDay) return list[index];
+    }
+    return undefined;
+  };
   return {
     name: 'warehouse',
     pathAt(origin: number, steps: number): QuantileTriple | null {
@@ -336,7 +339,7 @@ function toCandidate(candidate: CandidateScore): ForecastCandidate {
  * same origins and the lowest MASE wins (`source=warehouse` serves the warehouse rows whatever their
  * score). Results are cached per data version, model version, scope, product, horizon, interval and
  * source; concurrent identical requests share one computation. A fit runs through `forecastMany`, which
- * yields to the event loop after the fit.
+ * computes it in slices and yields to the event loop every 8 ms of work.
  */
 export class ForecastService {
   private readonly cache = new Map<string, CacheEntry>();

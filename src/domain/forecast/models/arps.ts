@@ -46,16 +46,16 @@ export function arpsRate(parameters: ArpsParameters, t: number): number {
   return parameters.qi * Math.exp(arpsLogShape(t, parameters.di, parameters.b, parameters.terminalDecline));
 }
 
-/** Best log(qi) for a fixed shape (closed form) and the resulting squared error. */
+/** Best log(qi) for a fixed shape (closed form) and the resulting squared error; `shapes` is scratch space. */
 function profileLogQi(
   times: ArrayLike<number>,
   logRates: ArrayLike<number>,
   di: number,
   b: number,
   terminalDecline: number,
+  shapes: Float64Array,
 ): { logQi: number; sse: number } {
   const count = times.length;
-  const shapes = new Float64Array(count);
   let sum = 0;
   for (let index = 0; index < count; index++) {
     shapes[index] = arpsLogShape(times[index]!, di, b, terminalDecline);
@@ -82,11 +82,12 @@ export function fitArps(
   const terminalDecline = options.terminalDecline ?? DEFAULT_TERMINAL_DECLINE;
   const maxB = options.maxB ?? 2;
   const logRates = Array.from(rates, (rate) => Math.log(rate));
+  const shapes = new Float64Array(count);
   const objective = (b: number, logDi: number): number => {
     if (b < 0 || b > maxB || logDi < Math.log(MIN_DECLINE) || logDi > Math.log(MAX_DECLINE)) {
       return Number.POSITIVE_INFINITY;
     }
-    return profileLogQi(times, logRates, Math.exp(logDi), b, terminalDecline).sse;
+    return profileLogQi(times, logRates, Math.exp(logDi), b, terminalDecline, shapes).sse;
   };
   let best = { b: 0, logDi: Math.log(MIN_DECLINE), sse: Number.POSITIVE_INFINITY };
   for (let bStep = 0; bStep <= 8; bStep++) {
@@ -114,7 +115,7 @@ export function fitArps(
   const useExponential = exponentialRefined.value <= refined.value;
   const b = useExponential ? 0 : refined.point[0]!;
   const di = Math.exp(useExponential ? exponentialRefined.point[0]! : refined.point[1]!);
-  const { logQi, sse } = profileLogQi(times, logRates, di, b, terminalDecline);
+  const { logQi, sse } = profileLogQi(times, logRates, di, b, terminalDecline, shapes);
   return {
     parameters: { qi: Math.exp(logQi), di, b, terminalDecline },
     rmseLog: Math.sqrt(sse / count),
