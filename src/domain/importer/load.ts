@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, dateValue, timestampValue } from '@duckdb/node-api';
 import type { DuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
