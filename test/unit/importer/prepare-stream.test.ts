@@ -40,7 +40,9 @@ function source(text: string, second = text): CsvSource {
   };
 }
 
-async function collect(batches: AsyncIterable<CellValue[][]>): Promise<CellValue[][]> {
+async function collect(
+  batches: AsyncIterable<CellValue[][]> | Iterable<CellValue[][]>,
+): Promise<CellValue[][]> {
   const rows: CellValue[][] = [];
   for await (const batch of batches) rows.push(...batch);
   return rows;
