@@ -111,3 +111,161 @@ function countLineBreaks(value: string): number {
   }
   return count;
 }
+
+type ParserState = 'fieldStart' | 'unquoted' | 'quoted' | 'quoteInQuoted' | 'trailing';
+
+/**
+ * Incremental form of {@link parseCsv}: text is pushed in chunks of any size (a chunk may end inside a quoted
+ * field, between a doubled quote or between CR and LF) and the records completed so far come back. The
+ * records, line numbers and errors equal those of {@link parseCsv} on the concatenated text.
+ */
+export class CsvStreamParser {
+  private readonly delimiter: string;
+  private readonly quote: string;
+  private state: ParserState = 'fieldStart';
+  private started = false;
+  private skipLineFeed = false;
+  private line = 1;
+  private recordLine = 1;
+  private inRecord = false;
+  private fields: string[] = [];
+  private value = '';
+  private trailing = '';
+  private error: string | undefined;
+
+  constructor(options: CsvOptions = {}) {
+    this.delimiter = options.delimiter ?? ',';
+    this.quote = options.quote ?? '"';
+    if (this.delimiter.length !== 1 || this.quote.length !== 1 || this.delimiter === this.quote)
+      throw new Error('CSV delimiter and quote must be two different single characters');
+  }
+
+  /** Parses the next chunk; returns the records it completes. */
+  push(chunk: string): CsvRecord[] {
+    const records: CsvRecord[] = [];
+    let text = chunk;
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.startsWith(BYTE_ORDER_MARK)) text = text.slice(1);
+    }
+    const { delimiter, quote } = this;
+    const length = text.length;
+    let position = 0;
+    while (position < length) {
+      if (this.skipLineFeed) {
+        this.skipLineFeed = false;
+        if (text[position] === '\n') {
+          position += 1;
+          continue;
+        }
+      }
+      if (!this.inRecord) {
+        this.inRecord = true;
+        this.recordLine = this.line;
+      }
+      switch (this.state) {
+        case 'fieldStart': {
+          if (text[position] === quote) {
+            position += 1;
+            this.state = 'quoted';
+          } else this.state = 'unquoted';
+          break;
+        }
+        case 'unquoted': {
+          const start = position;
+          while (position < length && !isFieldEnd(text, position, delimiter)) position += 1;
+          this.value += text.slice(start, position);
+          if (position < length) position = this.endField(text, position, records);
+          break;
+        }
+        case 'quoted': {
+          const next = text.indexOf(quote, position);
+          if (next === -1) {
+            this.value += text.slice(position);
+            position = length;
+          } else {
+            this.value += text.slice(position, next);
+            position = next + 1;
+            this.state = 'quoteInQuoted';
+          }
+          break;
+        }
+        case 'quoteInQuoted': {
+          if (text[position] === quote) {
+            this.value += quote;
+            position += 1;
+            this.state = 'quoted';
+          } else {
+            this.line += countLineBreaks(this.value);
+            this.state = 'trailing';
+          }
+          break;
+        }
+        case 'trailing': {
+          const start = position;
+          while (position < length && !isFieldEnd(text, position, delimiter)) position += 1;
+          this.trailing += text.slice(start, position);
+          if (position < length) position = this.endField(text, position, records);
+          break;
+        }
+      }
+    }
+    return records;
+  }
+
+  /** Ends the text; returns the last record if one is open. */
+  end(): CsvRecord[] {
+    const records: CsvRecord[] = [];
+    if (!this.inRecord) return records;
+    if (this.state === 'quoted') {
+      this.line += countLineBreaks(this.value);
+      this.error ??= 'unclosed quoted field (a quote opened here is never closed)';
+    } else if (this.state === 'quoteInQuoted') this.line += countLineBreaks(this.value);
+    this.closeField();
+    this.emit(records);
+    return records;
+  }
+
+  private closeField(): void {
+    if (this.trailing !== '') {
+      this.error ??= `unexpected text ${JSON.stringify(this.trailing)} after a closing quote`;
+      this.value += this.trailing;
+    }
+    this.fields.push(this.value);
+    this.value = '';
+    this.trailing = '';
+    this.state = 'fieldStart';
+  }
+
+  /** At a delimiter or line break: closes the field, and the record at a line break. */
+  private endField(text: string, position: number, records: CsvRecord[]): number {
+    this.closeField();
+    if (text[position] === this.delimiter) return position + 1;
+    if (text[position] === '\r') this.skipLineFeed = true;
+    this.line += 1;
+    this.emit(records);
+    return position + 1;
+  }
+
+  private emit(records: CsvRecord[]): void {
+    const { fields, error } = this;
+    const blank = fields.length === 1 && fields[0] === '' && error === undefined;
+    if (!blank)
+      records.push(
+        error === undefined ? { line: this.recordLine, fields } : { line: this.recordLine, fields, error },
+      );
+    this.fields = [];
+    this.error = undefined;
+    this.inRecord = false;
+  }
+}
+
+/** Parses CSV from an async sequence of text chunks with {@link CsvStreamParser}. */
+export async function* parseCsvStream(
+  chunks: AsyncIterable<string>,
+  options: CsvOptions = {},
+): AsyncGenerator<CsvRecord> {
+  const parser = new CsvStreamParser(options);
+  for await (const chunk of chunks) yield* parser.push(chunk);
+  yield* parser.end();
+}

@@ -3,12 +3,13 @@
  * validation (nothing is written when a row is bad) and data-quality flags. See `docs/loading-data.md`.
  */
 export type { CellValue, Scalar } from './cells.js';
-export { type CsvOptions, type CsvRecord, parseCsv } from './csv.js';
+export { type CsvOptions, type CsvRecord, CsvStreamParser, parseCsv, parseCsvStream } from './csv.js';
 export { CsvFileError, LoadValidationError, type RowError } from './errors.js';
 export {
   type DimensionSummary,
   declaredUnits,
   dryRunSummary,
+  fileSource,
   type LoadCsvOptions,
   type LoadSummary,
   loadCsv,
@@ -28,7 +29,15 @@ export {
   type UnpivotEntry,
   validateMapping,
 } from './mapping.js';
-export { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
+export {
+  type CsvSource,
+  type LoadProgress,
+  type PreparedLoad,
+  type PreparedTable,
+  type PrepareStreamOptions,
+  prepareLoad,
+  prepareLoadStream,
+} from './prepare.js';
 export { QUALITY_FLAGS, type QualityFlag } from './quality.js';
 export {
   listRegisteredMappings,

@@ -1,11 +1,18 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, dateValue, timestampValue } from '@duckdb/node-api';
 import type { DuckDbWarehouse } from '../../adapters/duckdb/duckdb-warehouse.js';
 import type { CellValue } from './cells.js';
 import { CsvFileError } from './errors.js';
 import { type Mapping, MappingError, parseMapping } from './mapping.js';
-import { type LoadProgress, type PreparedLoad, type PreparedTable, prepareLoad } from './prepare.js';
+import {
+  type CsvSource,
+  type LoadProgress,
+  type PreparedLoad,
+  type PreparedTable,
+  prepareLoad,
+  prepareLoadStream,
+} from './prepare.js';
 import type { QualityFlag } from './quality.js';
 import type { ColumnType, DimensionTableName, LoadableTable, LoadableTableName } from './tables.js';
 import { type UnitClash, UnitClashError } from './units.js';
@@ -65,7 +72,8 @@ export interface LoadSummary {
   seconds: number;
 }
 
-const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true });
+const READ_CHUNK_BYTES = 256 * 1024;
+const LINE_FEED = 0x0a;
 const APPEND_CHUNK = 5_000;
 const REFERENCES: ReadonlyArray<readonly [column: string, table: DimensionTableName]> = [
   ['site_id', 'sites'],
@@ -87,7 +95,11 @@ export async function loadCsv(warehouse: DuckDbWarehouse, options: LoadCsvOption
   return writePreparedLoad(warehouse, prepared, { onProgress: options.onProgress, started });
 }
 
-/** Phase one of {@link loadCsv} on its own: reads the file and mapping, validates, writes nothing. */
+/**
+ * Phase one of {@link loadCsv} on its own: reads the file and mapping, validates, writes nothing. A file is
+ * read incrementally (memory does not grow with its size; the write reads it again, see
+ * {@link prepareLoadStream}); `csvText` is validated in memory.
+ */
 export async function prepareCsvLoad(options: LoadCsvOptions): Promise<PreparedLoad> {
   const mapping =
     typeof options.mapping === 'string'
@@ -100,15 +112,59 @@ export async function prepareCsvLoad(options: LoadCsvOptions): Promise<PreparedL
         message: `the mapping loads "${mapping.table}" but the table given is "${options.table}"`,
       },
     ]);
-  const { csvText, source } = await readSource(options);
-  return prepareLoad({
+  if ((options.csvText === undefined) === (options.filePath === undefined))
+    throw new TypeError('loadCsv needs exactly one of csvText and filePath');
+  const common = {
     mapping,
-    csvText,
-    source,
     loadedAt: options.loadedAt ?? new Date(),
     ...(options.maxErrors === undefined ? {} : { maxErrors: options.maxErrors }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  if (options.csvText !== undefined)
+    return prepareLoad({ ...common, csvText: options.csvText, source: options.sourceName ?? 'inline.csv' });
+  const filePath = options.filePath as string;
+  return prepareLoadStream({
+    ...common,
+    csv: await fileSource(filePath),
+    source: options.sourceName ?? path.basename(filePath),
   });
+}
+
+/** A UTF-8 file as a {@link CsvSource}: read in chunks, decoded across chunk boundaries. */
+export async function fileSource(filePath: string): Promise<CsvSource> {
+  return { lines: await countFileLines(filePath), open: () => decodedChunks(filePath) };
+}
+
+/** Line feeds in the file, plus one when it does not end with one (as `prepareLoad` counts text). */
+async function countFileLines(filePath: string): Promise<number> {
+  let count = 0;
+  let last = -1;
+  for await (const chunk of createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES })) {
+    const bytes = chunk as Buffer;
+    for (let at = bytes.indexOf(LINE_FEED); at !== -1; at = bytes.indexOf(LINE_FEED, at + 1)) count += 1;
+    if (bytes.length > 0) last = bytes[bytes.length - 1] as number;
+  }
+  return last === LINE_FEED ? count : count + 1;
+}
+
+/** The file's text in chunks, UTF-8 decoded across chunk boundaries. */
+async function* decodedChunks(filePath: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (bytes?: Buffer): string => {
+    try {
+      return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+    } catch {
+      throw new CsvFileError(
+        `${filePath} is not valid UTF-8; save it as UTF-8 (CSV UTF-8 in Excel) and retry`,
+      );
+    }
+  };
+  for await (const chunk of createReadStream(filePath, { highWaterMark: READ_CHUNK_BYTES })) {
+    const text = decode(chunk as Buffer);
+    if (text !== '') yield text;
+  }
+  const rest = decode();
+  if (rest !== '') yield rest;
 }
 
 /** Phase two of {@link loadCsv}: writes a prepared load in one transaction. */
@@ -119,7 +175,7 @@ export async function writePreparedLoad(
 ): Promise<LoadSummary> {
   const started = options.started ?? performance.now();
   const tables = [...prepared.dimensions, prepared.main];
-  const total = tables.reduce((sum, table) => sum + table.rows.length, 0);
+  const total = tables.reduce((sum, table) => sum + table.rowCount, 0);
   let done = 0;
   const tick = (rows: number): void => {
     done += rows;
@@ -133,12 +189,13 @@ export async function writePreparedLoad(
     let mainReplaced = 0;
     for (const table of tables) {
       const isMain = table === prepared.main;
-      const result = await writeTable(connection, table, tick, isMain ? warnings : null);
+      const rows = isMain && prepared.streamRows ? prepared.streamRows() : [table.rows];
+      const result = await writeTable(connection, table, rows, tick, isMain ? warnings : null);
       if (isMain) mainReplaced = result.replaced;
       else updated.set(table.table.name, result.replaced);
       await connection.run(
         'INSERT INTO analytics.load_metadata (table_name, source, loaded_at, row_count) VALUES (?, ?, CAST(? AS TIMESTAMP), ?)',
-        [table.table.name, prepared.source, loadedAt, table.rows.length],
+        [table.table.name, prepared.source, loadedAt, table.rowCount],
       );
     }
     return mainReplaced;
@@ -188,25 +245,10 @@ export function dryRunSummary(prepared: PreparedLoad, started: number): LoadSumm
   return summarize(prepared, started, { dryRun: true, replaced: 0, updated: new Map() });
 }
 
-async function readSource(options: LoadCsvOptions): Promise<{ csvText: string; source: string }> {
-  if ((options.csvText === undefined) === (options.filePath === undefined))
-    throw new TypeError('loadCsv needs exactly one of csvText and filePath');
-  if (options.csvText !== undefined)
-    return { csvText: options.csvText, source: options.sourceName ?? 'inline.csv' };
-  const filePath = options.filePath as string;
-  const bytes = await readFile(filePath);
-  let csvText: string;
-  try {
-    csvText = UTF8_DECODER.decode(bytes);
-  } catch {
-    throw new CsvFileError(`${filePath} is not valid UTF-8; save it as UTF-8 (CSV UTF-8 in Excel) and retry`);
-  }
-  return { csvText, source: options.sourceName ?? path.basename(filePath) };
-}
-
 async function writeTable(
   connection: DuckDBConnection,
   prepared: PreparedTable,
+  batches: AsyncIterable<CellValue[][]> | Iterable<CellValue[][]>,
   tick: (rows: number) => void,
   warnings: string[] | null,
 ): Promise<{ replaced: number }> {
@@ -220,16 +262,17 @@ async function writeTable(
   try {
     const types = table.columns.map((column) => column.type);
     let pending = 0;
-    for (const row of prepared.rows) {
-      for (let position = 0; position < row.length; position += 1)
-        appendCell(appender, types[position] as ColumnType, row[position] ?? null);
-      appender.endRow();
-      pending += 1;
-      if (pending === APPEND_CHUNK) {
-        tick(pending);
-        pending = 0;
+    for await (const rows of batches)
+      for (const row of rows) {
+        for (let position = 0; position < row.length; position += 1)
+          appendCell(appender, types[position] as ColumnType, row[position] ?? null);
+        appender.endRow();
+        pending += 1;
+        if (pending === APPEND_CHUNK) {
+          tick(pending);
+          pending = 0;
+        }
       }
-    }
     appender.flushSync();
     tick(pending);
   } finally {
@@ -329,13 +372,13 @@ function summarize(
     dryRun: written.dryRun,
     rowsRead: prepared.rowsRead,
     rowsFiltered: prepared.rowsFiltered,
-    rowsLoaded: prepared.main.rows.length,
+    rowsLoaded: prepared.main.rowCount,
     rowsReplaced: written.replaced,
     flaggedRows: prepared.flaggedRows,
     flags: prepared.flags,
     dimensions: prepared.dimensions.map((dimension) => ({
       table: dimension.table.name as DimensionTableName,
-      rows: dimension.rows.length,
+      rows: dimension.rowCount,
       updated: written.updated.get(dimension.table.name) ?? 0,
     })),
     unitConversions: Object.entries(prepared.unitConversions).map(([product, conversion]) => ({

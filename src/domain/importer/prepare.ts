@@ -1,5 +1,5 @@
 import { type CellReader, type CellValue, convertScalar, convertText } from './cells.js';
-import { parseCsv } from './csv.js';
+import { type CsvRecord, parseCsv, parseCsvStream } from './csv.js';
 import { CsvFileError, LoadValidationError, type RowError } from './errors.js';
 import {
   type ColumnSource,
@@ -32,7 +32,10 @@ export interface LoadProgress {
 /** Rows ready for one warehouse table, in DDL column order. */
 export interface PreparedTable {
   table: LoadableTable;
+  /** The rows (empty for the fact rows of a streamed load: see {@link PreparedLoad.streamRows}). */
   rows: CellValue[][];
+  /** Rows for the table. */
+  rowCount: number;
   /** Columns the mapping fills (an upsert updates only these on existing rows). */
   mappedColumns: string[];
 }
@@ -42,6 +45,8 @@ export interface PreparedLoad {
   source: string;
   loadedAt: Date;
   main: PreparedTable;
+  /** Set when `main.rows` is empty: reads the file again and yields the fact rows in batches, in file order. */
+  streamRows?: () => AsyncIterable<CellValue[][]>;
   /** Dimension rows derived from the file or the mapping's constants, one entry per table. */
   dimensions: PreparedTable[];
   /** Data records in the file (the header excluded). */
@@ -93,182 +98,317 @@ interface CompiledDimension {
 
 const PROGRESS_EVERY = 2_000;
 const KEY_SEPARATOR = '\u0001';
+const STREAM_BATCH = 2_000;
 
 /**
- * Phase one of a load: parses the CSV, applies the mapping and the data-quality rules, and collects every
- * row error. Throws {@link LoadValidationError} (row errors with line numbers), {@link MappingError} (the
- * mapping names a column the file lacks) or {@link CsvFileError}; writes nothing.
+ * Phase one of a load on text in memory: parses the CSV, applies the mapping and the data-quality rules, and
+ * collects every row error. Throws {@link LoadValidationError} (row errors with line numbers),
+ * {@link MappingError} (the mapping names a column the file lacks) or {@link CsvFileError}; writes nothing.
+ * The returned load holds every row (see {@link prepareLoadStream} for files of any size).
  */
 export function prepareLoad(options: PrepareOptions): PreparedLoad {
-  const { mapping, csvText, loadedAt } = options;
-  const maxErrors = options.maxErrors ?? 1_000;
-  const table = LOADABLE_TABLES[mapping.table];
-  const records = parseCsv(csvText, { delimiter: mapping.csv.delimiter, quote: mapping.csv.quote });
-  const headerRecord = records.next();
-  if (headerRecord.done) throw new CsvFileError('the file is empty (no header row)');
-  if (headerRecord.value.error)
-    throw new CsvFileError(`line ${headerRecord.value.line} (header): ${headerRecord.value.error}`);
-  const header = headerRecord.value.fields.map((name) => name.trim());
-  const compiler = new MappingCompiler(header, mapping);
-  const baseColumns = compiler.columns(table, mapping.columns, 'columns');
-  const entries = (mapping.unpivot.length > 0 ? mapping.unpivot : [{ columns: {} }]).map((entry, index) => ({
-    when: entry.when ? compiler.filter(entry.when, `unpivot[${index}].when`) : null,
-    columns: compiler.columns(table, entry.columns, `unpivot[${index}]`),
-  }));
-  const rowFilter = mapping.filter ? compiler.filter(mapping.filter, 'filter') : null;
-  const dimensions = DIMENSION_TABLE_NAMES.flatMap((name) =>
-    (mapping.dimensions[name] ?? []).map((entry, index): CompiledDimension => {
-      const columns = compiler.columns(LOADABLE_TABLES[name], entry, `dimensions.${name}[${index}]`);
-      return {
-        table: LOADABLE_TABLES[name],
-        path: `dimensions.${name}[${index}]`,
-        columns,
-        constant: columns.every((c) => c.constant),
-      };
-    }),
-  );
-  compiler.throwIfInvalid();
+  const { csvText } = options;
+  const records = parseCsv(csvText, {
+    delimiter: options.mapping.csv.delimiter,
+    quote: options.mapping.csv.quote,
+  });
+  const validation = new Validation(options, headerOf(records.next()), true);
+  const totalLines = countLines(csvText);
+  for (const record of records) {
+    validation.accept(record);
+    if (validation.rowsRead % PROGRESS_EVERY === 0)
+      options.onProgress?.({ phase: 'validate', done: record.line, total: totalLines });
+  }
+  options.onProgress?.({ phase: 'validate', done: totalLines, total: totalLines });
+  return validation.finish(null);
+}
 
-  const errors: RowError[] = [];
-  let errorCount = 0;
-  let rejectedRows = 0;
-  const report = (error: RowError): void => {
-    errorCount += 1;
-    if (errors.length < maxErrors) errors.push(error);
-  };
-  const dimensionRows = new DimensionCollector();
-  for (const dimension of dimensions.filter((candidate) => candidate.constant)) {
-    const row = buildRow(dimension.table, dimension.columns, [], 0, loadedAt, `${dimension.path}.`);
-    dimensionRows.add(dimension.table, row.values, 0);
+/** A CSV file read as text chunks, as often as needed (a streamed load reads it twice). */
+export interface CsvSource {
+  /** Opens the file again from its start. */
+  open(): AsyncIterable<string>;
+  /** Lines of the file, counted as `prepareLoad` counts lines of text (the validation progress total). */
+  lines: number;
+}
+
+/** Options of {@link prepareLoadStream}. */
+export interface PrepareStreamOptions extends Omit<PrepareOptions, 'csvText'> {
+  csv: CsvSource;
+}
+
+/**
+ * Phase one of a load read incrementally: validates exactly as {@link prepareLoad} (same errors, line numbers
+ * and flags) while holding one record at a time, plus a few numbers per row (flags, key). The fact rows are
+ * not kept: {@link PreparedLoad.streamRows} reads the file a second time to produce them for the write
+ * Dimension rows (distinct, few) are kept; so are the rows of a
+ * `products` file, whose units are checked before the write.
+ */
+export async function prepareLoadStream(options: PrepareStreamOptions): Promise<PreparedLoad> {
+  const { csv, mapping } = options;
+  const dialect = { delimiter: mapping.csv.delimiter, quote: mapping.csv.quote };
+  const records = parseCsvStream(csv.open(), dialect)[Symbol.asyncIterator]();
+  const validation = new Validation(options, headerOf(await records.next()), mapping.table === 'products');
+  for (let next = await records.next(); !next.done; next = await records.next()) {
+    validation.accept(next.value);
+    if (validation.rowsRead % PROGRESS_EVERY === 0)
+      options.onProgress?.({ phase: 'validate', done: next.value.line, total: csv.lines });
+  }
+  options.onProgress?.({ phase: 'validate', done: csv.lines, total: csv.lines });
+  return validation.finish(async function* replay() {
+    const again = parseCsvStream(csv.open(), dialect)[Symbol.asyncIterator]();
+    await again.next();
+    let index = 0;
+    let batch: CellValue[][] = [];
+    for (let next = await again.next(); !next.done; next = await again.next()) {
+      const rows = validation.rowsOf(next.value, index);
+      index += rows.length;
+      for (const row of rows) batch.push(row);
+      if (batch.length >= STREAM_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (index !== validation.rowCount) throw fileChanged();
+    if (batch.length > 0) yield batch;
+  });
+}
+
+function fileChanged(): CsvFileError {
+  return new CsvFileError('the file changed while it was being loaded; nothing was loaded');
+}
+
+function headerOf(first: IteratorResult<CsvRecord>): string[] {
+  if (first.done) throw new CsvFileError('the file is empty (no header row)');
+  if (first.value.error) throw new CsvFileError(`line ${first.value.line} (header): ${first.value.error}`);
+  return first.value.fields.map((name) => name.trim());
+}
+
+/** The mapping compiled against a header, fed one record at a time. */
+class Validation {
+  readonly table: LoadableTable;
+  rowsRead = 0;
+  rowsFiltered = 0;
+  rowCount = 0;
+  private readonly mapping: Mapping;
+  private readonly source: string;
+  private readonly loadedAt: Date;
+  private readonly maxErrors: number;
+  private readonly header: string[];
+  private readonly baseColumns: CompiledColumn[];
+  private readonly entries: Array<{ when: CompiledRowFilter | null; columns: CompiledColumn[] }>;
+  private readonly rowFilter: CompiledRowFilter | null;
+  private readonly dimensions: CompiledDimension[];
+  private readonly dimensionRows = new DimensionCollector();
+  private readonly errors: RowError[] = [];
+  private readonly duplicateErrors: RowError[] = [];
+  private errorCount = 0;
+  private rejectedRows = 0;
+  private duplicateCount = 0;
+  private readonly masks: number[] = [];
+  private readonly lines: number[] = [];
+  private readonly firstByKey = new Map<string, number>();
+  private readonly keyAt: number[];
+  private readonly measuresOf: (values: readonly CellValue[]) => ProductionMeasures;
+  private readonly flagsPosition: number;
+  private readonly kept: CellValue[][] | null;
+
+  constructor(options: Omit<PrepareOptions, 'csvText'>, header: string[], keepRows: boolean) {
+    const { mapping } = options;
+    this.mapping = mapping;
+    this.source = options.source;
+    this.loadedAt = options.loadedAt;
+    this.maxErrors = options.maxErrors ?? 1_000;
+    this.header = header;
+    const table = LOADABLE_TABLES[mapping.table];
+    this.table = table;
+    const compiler = new MappingCompiler(header, mapping);
+    this.baseColumns = compiler.columns(table, mapping.columns, 'columns');
+    this.entries = (mapping.unpivot.length > 0 ? mapping.unpivot : [{ columns: {} }]).map((entry, index) => ({
+      when: entry.when ? compiler.filter(entry.when, `unpivot[${index}].when`) : null,
+      columns: compiler.columns(table, entry.columns, `unpivot[${index}]`),
+    }));
+    this.rowFilter = mapping.filter ? compiler.filter(mapping.filter, 'filter') : null;
+    this.dimensions = DIMENSION_TABLE_NAMES.flatMap((name) =>
+      (mapping.dimensions[name] ?? []).map((entry, index): CompiledDimension => {
+        const columns = compiler.columns(LOADABLE_TABLES[name], entry, `dimensions.${name}[${index}]`);
+        return {
+          table: LOADABLE_TABLES[name],
+          path: `dimensions.${name}[${index}]`,
+          columns,
+          constant: columns.every((c) => c.constant),
+        };
+      }),
+    );
+    compiler.throwIfInvalid();
+    for (const dimension of this.dimensions.filter((candidate) => candidate.constant)) {
+      const row = buildRow(dimension.table, dimension.columns, [], 0, this.loadedAt, `${dimension.path}.`);
+      this.dimensionRows.add(dimension.table, row.values, 0);
+    }
+    this.keyAt = keyPositions(table);
+    this.measuresOf = measuresReader(table);
+    this.flagsPosition = table.columns.findIndex((column) => column.computed === 'quality_flags');
+    this.kept = keepRows ? [] : null;
   }
 
-  const rows: CellValue[][] = [];
-  const lines: number[] = [];
-  const masks: number[] = [];
-  let rowsRead = 0;
-  let rowsFiltered = 0;
-  const totalLines = countLines(csvText);
-  const measuresOf = measuresReader(table);
-  for (const record of records) {
-    rowsRead += 1;
-    if (rowsRead % PROGRESS_EVERY === 0)
-      options.onProgress?.({ phase: 'validate', done: record.line, total: totalLines });
-    if (record.error) {
-      rejectedRows += 1;
-      report({ line: record.line, column: null, message: record.error });
-      continue;
+  /** Pass one: validates a data record, counting and keeping what the summary and the write need. */
+  accept(record: CsvRecord): void {
+    this.rowsRead += 1;
+    const evaluated = this.evaluate(record, true);
+    if (evaluated === null) return;
+    const { table } = this;
+    for (const row of evaluated.built) {
+      const index = this.rowCount;
+      this.rowCount += 1;
+      this.lines.push(record.line);
+      this.masks.push(table.qualityFlags ? productionFlags(this.measuresOf(row.values)) : 0);
+      if (this.kept) this.kept.push(row.values);
+      const key = keyOf(this.keyAt, row.values);
+      const firstIndex = this.firstByKey.get(key);
+      if (firstIndex === undefined) {
+        this.firstByKey.set(key, index);
+        continue;
+      }
+      if (table.qualityFlags) {
+        this.masks[index] = (this.masks[index] as number) | FLAG_BIT.duplicate_key;
+        this.masks[firstIndex] = (this.masks[firstIndex] as number) | FLAG_BIT.duplicate_key;
+      } else {
+        this.duplicateCount += 1;
+        if (this.duplicateErrors.length < this.maxErrors)
+          this.duplicateErrors.push({
+            line: record.line,
+            column: table.key.join(', '),
+            message: `duplicate key ${describeKey(table, row.values)} (first on line ${this.lines[firstIndex]})`,
+          });
+      }
     }
-    if (record.fields.length !== header.length) {
-      rejectedRows += 1;
-      report({
+    for (const { dimension, row } of evaluated.derived)
+      this.dimensionRows.add(dimension.table, row.values, record.line);
+  }
+
+  /** Pass two: the finished rows of a record validated in pass one, the first of them row `index`. */
+  rowsOf(record: CsvRecord, index: number): CellValue[][] {
+    const evaluated = this.evaluate(record, false);
+    if (evaluated === null) return [];
+    if (index + evaluated.built.length > this.rowCount) throw fileChanged();
+    return evaluated.built.map((row, offset) => this.finishRow(row.values, index + offset));
+  }
+
+  /** Throws the rejection when any row failed; otherwise the load, its fact rows kept or replayed. */
+  finish(streamRows: (() => AsyncIterable<CellValue[][]>) | null): PreparedLoad {
+    for (const error of this.duplicateErrors) this.report(error);
+    const unlisted = this.duplicateCount - this.duplicateErrors.length;
+    this.errorCount += unlisted;
+    this.rejectedRows += this.duplicateCount;
+    if (this.errorCount > 0)
+      throw new LoadValidationError(this.errors, this.errorCount, this.rejectedRows, this.rowsRead);
+    if (this.rowsRead === 0) throw new CsvFileError('the file has a header but no data rows');
+    const { flags, flaggedRows } = countFlags(this.masks);
+    const rows = this.kept ? this.kept.map((values, index) => this.finishRow(values, index)) : [];
+    const { mapping, table } = this;
+    const dimensionTables = this.dimensionRows.tables(mapping);
+    for (const prepared of dimensionTables)
+      if (prepared.table.name === 'products') relabelConvertedProducts(prepared, mapping.convertUnits);
+    return {
+      source: this.source,
+      loadedAt: this.loadedAt,
+      main: {
+        table,
+        rows,
+        rowCount: this.rowCount,
+        mappedColumns: mappedColumnsOf(table, [
+          mapping.columns,
+          ...mapping.unpivot.map((entry) => entry.columns),
+        ]),
+      },
+      ...(this.kept === null && streamRows ? { streamRows } : {}),
+      dimensions: dimensionTables,
+      unitConversions: mapping.convertUnits,
+      rowsRead: this.rowsRead,
+      rowsFiltered: this.rowsFiltered,
+      flags,
+      flaggedRows,
+      warnings: this.dimensionRows.warnings(),
+    };
+  }
+
+  private report(error: RowError): void {
+    this.errorCount += 1;
+    if (this.errors.length < this.maxErrors) this.errors.push(error);
+  }
+
+  private finishRow(values: CellValue[], index: number): CellValue[] {
+    if (this.flagsPosition >= 0) values[this.flagsPosition] = formatFlags(this.masks[index] as number);
+    convertVolumes(this.table, values, this.mapping.convertUnits);
+    return values;
+  }
+
+  private evaluate(
+    record: CsvRecord,
+    counting: boolean,
+  ): { built: BuiltRow[]; derived: Array<{ dimension: CompiledDimension; row: BuiltRow }> } | null {
+    const { table, header } = this;
+    const rejected = (...errors: RowError[]): null => {
+      if (!counting) throw fileChanged();
+      this.rejectedRows += 1;
+      for (const error of errors) this.report(error);
+      return null;
+    };
+    if (record.error) return rejected({ line: record.line, column: null, message: record.error });
+    if (record.fields.length !== header.length)
+      return rejected({
         line: record.line,
         column: null,
         message: `has ${record.fields.length} fields but the header has ${header.length}`,
       });
-      continue;
+    if (this.rowFilter && !this.rowFilter.matches(record.fields)) {
+      if (counting) this.rowsFiltered += 1;
+      return null;
     }
-    if (rowFilter && !rowFilter.matches(record.fields)) {
-      rowsFiltered += 1;
-      continue;
-    }
-    const matching = entries.filter((entry) => entry.when === null || entry.when.matches(record.fields));
+    const matching = this.entries.filter((entry) => entry.when === null || entry.when.matches(record.fields));
     if (matching.length === 0) {
-      rowsFiltered += 1;
-      continue;
+      if (counting) this.rowsFiltered += 1;
+      return null;
     }
-    const recordErrors: RowError[] = [];
     const built = matching.map((entry) =>
-      buildRow(table, [...baseColumns, ...entry.columns], record.fields, record.line, loadedAt, ''),
+      buildRow(table, [...this.baseColumns, ...entry.columns], record.fields, record.line, this.loadedAt, ''),
     );
-    const derived = dimensions
-      .filter((dimension) => !dimension.constant)
-      .map((dimension) => ({
-        dimension,
-        row: buildRow(
-          dimension.table,
-          dimension.columns,
-          record.fields,
-          record.line,
-          loadedAt,
-          `${dimension.path}.`,
-        ),
-      }));
+    const derived = counting
+      ? this.dimensions
+          .filter((dimension) => !dimension.constant)
+          .map((dimension) => ({
+            dimension,
+            row: buildRow(
+              dimension.table,
+              dimension.columns,
+              record.fields,
+              record.line,
+              this.loadedAt,
+              `${dimension.path}.`,
+            ),
+          }))
+      : [];
+    const recordErrors: RowError[] = [];
     for (const row of [...built, ...derived.map((entry) => entry.row)]) recordErrors.push(...row.errors);
     const uniqueErrors = dedupeErrors(recordErrors);
-    if (uniqueErrors.length > 0) {
-      rejectedRows += 1;
-      for (const error of uniqueErrors) report(error);
-      continue;
-    }
-    for (const row of built) {
-      rows.push(row.values);
-      lines.push(record.line);
-      masks.push(table.qualityFlags ? productionFlags(measuresOf(row.values)) : 0);
-    }
-    for (const { dimension, row } of derived) dimensionRows.add(dimension.table, row.values, record.line);
+    if (uniqueErrors.length > 0) return rejected(...uniqueErrors);
+    return { built, derived };
   }
-  options.onProgress?.({ phase: 'validate', done: totalLines, total: totalLines });
-
-  for (const duplicate of findDuplicates(table, rows, lines)) {
-    if (table.qualityFlags) {
-      masks[duplicate.index] = (masks[duplicate.index] as number) | FLAG_BIT.duplicate_key;
-      masks[duplicate.firstIndex] = (masks[duplicate.firstIndex] as number) | FLAG_BIT.duplicate_key;
-    } else {
-      report({
-        line: lines[duplicate.index] as number,
-        column: table.key.join(', '),
-        message: `duplicate key ${describeKey(table, rows[duplicate.index] as CellValue[])} (first on line ${lines[duplicate.firstIndex]})`,
-      });
-      rejectedRows += 1;
-    }
-  }
-  if (errorCount > 0) throw new LoadValidationError(errors, errorCount, rejectedRows, rowsRead);
-  if (rowsRead === 0) throw new CsvFileError('the file has a header but no data rows');
-
-  const { flags, flaggedRows } = storeFlags(table, rows, masks);
-  convertVolumes(table, rows, mapping.convertUnits);
-  const dimensionTables = dimensionRows.tables(mapping);
-  for (const prepared of dimensionTables)
-    if (prepared.table.name === 'products') relabelConvertedProducts(prepared, mapping.convertUnits);
-
-  return {
-    source: options.source,
-    loadedAt,
-    main: {
-      table,
-      rows,
-      mappedColumns: mappedColumnsOf(table, [
-        mapping.columns,
-        ...mapping.unpivot.map((entry) => entry.columns),
-      ]),
-    },
-    dimensions: dimensionTables,
-    unitConversions: mapping.convertUnits,
-    rowsRead,
-    rowsFiltered,
-    flags,
-    flaggedRows,
-    warnings: dimensionRows.warnings(),
-  };
 }
 
-/** Multiplies the volume columns of rows whose product has a declared conversion by its factor. */
+/** Multiplies the volume columns of a row whose product has a declared conversion by its factor. */
 function convertVolumes(
   table: LoadableTable,
-  rows: CellValue[][],
+  row: CellValue[],
   conversions: Readonly<Record<string, UnitConversion>>,
 ): void {
   const volumeColumns = VOLUME_COLUMNS[table.name];
-  if (!volumeColumns || Object.keys(conversions).length === 0) return;
-  const productAt = positionOf(table, 'product_id');
-  const positions = volumeColumns.map((name) => positionOf(table, name));
-  for (const row of rows) {
-    const conversion = conversions[String(row[productAt])];
-    if (!conversion) continue;
-    for (const position of positions) {
-      const value = row[position];
-      if (typeof value === 'number') row[position] = value * conversion.factor;
-    }
+  if (!volumeColumns) return;
+  const conversion = conversions[String(row[positionOf(table, 'product_id')])];
+  if (!conversion) return;
+  for (const name of volumeColumns) {
+    const position = positionOf(table, name);
+    const value = row[position];
+    if (typeof value === 'number') row[position] = value * conversion.factor;
   }
 }
 
@@ -285,22 +425,15 @@ function relabelConvertedProducts(
   }
 }
 
-/** Writes each row's `quality_flags` text and counts the rows per flag. */
-function storeFlags(
-  table: LoadableTable,
-  rows: CellValue[][],
-  masks: readonly number[],
-): { flags: Record<QualityFlag, number>; flaggedRows: number } {
+/** Counts the rows per flag. */
+function countFlags(masks: readonly number[]): { flags: Record<QualityFlag, number>; flaggedRows: number } {
   const flags = emptyFlagCounts();
   let flaggedRows = 0;
-  const flagsPosition = table.columns.findIndex((column) => column.computed === 'quality_flags');
-  rows.forEach((row, index) => {
-    const mask = masks[index] as number;
-    if (flagsPosition >= 0) row[flagsPosition] = formatFlags(mask);
-    if (mask === 0) return;
+  for (const mask of masks) {
+    if (mask === 0) continue;
     flaggedRows += 1;
     for (const flag of QUALITY_FLAGS) if ((mask & FLAG_BIT[flag]) !== 0) flags[flag] += 1;
-  });
+  }
   return { flags, flaggedRows };
 }
 
@@ -520,23 +653,6 @@ function keyOf(positions: readonly number[], values: readonly CellValue[]): stri
   return positions.map((position) => String(values[position])).join(KEY_SEPARATOR);
 }
 
-function findDuplicates(
-  table: LoadableTable,
-  rows: readonly CellValue[][],
-  lines: readonly number[],
-): Array<{ index: number; firstIndex: number }> {
-  const positions = keyPositions(table);
-  const firstByKey = new Map<string, number>();
-  const duplicates: Array<{ index: number; firstIndex: number }> = [];
-  rows.forEach((row, index) => {
-    const key = keyOf(positions, row);
-    const firstIndex = firstByKey.get(key);
-    if (firstIndex === undefined) firstByKey.set(key, index);
-    else duplicates.push({ index, firstIndex });
-  });
-  return duplicates.sort((left, right) => (lines[left.index] as number) - (lines[right.index] as number));
-}
-
 function describeKey(table: LoadableTable, values: readonly CellValue[]): string {
   return table.key
     .map((name) => {
@@ -589,6 +705,7 @@ class DimensionCollector {
     return [...this.byTable.values()].map(({ table, rows }) => ({
       table,
       rows: [...rows.values()],
+      rowCount: rows.size,
       mappedColumns: mappedColumnsOf(
         table,
         mapping.dimensions[table.name as keyof Mapping['dimensions']] ?? [],
