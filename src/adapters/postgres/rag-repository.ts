@@ -62,9 +62,15 @@ export interface EmbeddedChunk {
 const vectorParam = (values: readonly number[]): string => pgvector.toSql([...values]);
 const TEXT_CONFIGS: Record<string, string> = { en: 'english', es: 'spanish' };
 const INSERT_BATCH = 50;
-/** Chunks a term may match and still select full-text candidates (above it, the term only ranks). */
-export const COMMON_TERM_ROWS = 1_000;
+/**
+ * Estimated chunks the selecting terms of a full-text search may match together: terms are taken rarest
+ * first while their summed document frequencies stay within it (the rarest always selects).
+ */
+export const CANDIDATE_BUDGET = 200;
+/** Hard cap on the chunks one full-text search ranks, whatever the estimates say. */
+export const CANDIDATE_LIMIT = 400;
 const TERM_STATISTICS_TTL_MS = 60_000;
+const MAX_COUNTED_TERMS = 20_000;
 
 interface DocumentRow {
   id: string;
@@ -126,10 +132,21 @@ const toHit = (row: HitRow): ChunkHit => ({
   score: Number(row.score),
 });
 
+interface TermRowEstimates {
+  /** Estimated chunks per listed lexeme. */
+  rows: ReadonlyMap<string, number>;
+  /** Estimate for a lexeme the statistics do not list (the least listed share: an upper bound). */
+  unlisted: number;
+  /** Exact counts of unlisted terms met so far (bounded by `unlisted`). */
+  counted: Map<string, number>;
+}
+
 /** Options of {@link PgRagRepository}. */
 export interface PgRagRepositoryOptions {
-  /** Chunks a term may match and still select full-text candidates; {@link COMMON_TERM_ROWS} by default. */
-  commonTermRows?: number;
+  /** Estimated chunks the selecting terms may match together; {@link CANDIDATE_BUDGET} by default. */
+  candidateBudget?: number;
+  /** Most chunks one full-text search ranks; {@link CANDIDATE_LIMIT} by default. */
+  candidateLimit?: number;
 }
 
 /**
@@ -138,9 +155,10 @@ export interface PgRagRepositoryOptions {
  */
 export class PgRagRepository {
   private readonly schema: string;
-  private termRowCache: { loadedAt: number; rows: ReadonlyMap<string, number> } | undefined;
+  private termRowCache: { loadedAt: number; estimates: TermRowEstimates } | undefined;
 
-  private readonly commonTermRows: number;
+  private readonly candidateBudget: number;
+  private readonly candidateLimit: number;
   /** Pool clients whose `vector` type parser is registered (`pgvector.registerTypes`). */
   private readonly vectorClients = new WeakSet<pg.PoolClient>();
 
@@ -151,7 +169,8 @@ export class PgRagRepository {
   ) {
     if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid RAG schema name ${schema}`);
     this.schema = schema;
-    this.commonTermRows = options.commonTermRows ?? COMMON_TERM_ROWS;
+    this.candidateBudget = options.candidateBudget ?? CANDIDATE_BUDGET;
+    this.candidateLimit = options.candidateLimit ?? CANDIDATE_LIMIT;
   }
 
   async indexMeta(): Promise<IndexMeta> {
@@ -348,14 +367,15 @@ export class PgRagRepository {
   /**
    * Full-text matches. The 'simple' configuration keeps codes and numbers whole (P-101A, 250.859);
    * the chunk's language configuration (stemmed) adds to the rank. All terms are OR-ed and ranked by
-   * cover density, but rows are selected through the GIN index by the selective terms only (see
-   * {@link selectiveTerms}): a word found in a large share of the chunks would pull thousands of rows
-   * into the ranking and tells little about any of them.
+   * cover density, but only a bounded candidate set is ranked: rows are selected through the GIN index by
+   * the rarest terms (see {@link selectiveTerms}) and at most `candidateLimit` of them are ranked. A word
+   * found in a large share of the chunks would pull thousands of rows into the ranking and tells little
+   * about any of them; it still adds to the rank of the candidates.
    */
   async textSearch(terms: readonly string[], limit: number, filters: ChunkFilters): Promise<ChunkHit[]> {
     if (terms.length === 0) return [];
     const selecting = await this.selectiveTerms(terms);
-    const { where, params } = this.filterSql(filters, 3);
+    const { where, params } = this.filterSql(filters, 4);
     return this.hitsWithPlannerOptions(
       'SET LOCAL enable_seqscan = off',
       `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, c.score
@@ -366,12 +386,15 @@ export class PgRagRepository {
                     WHEN 'english'::regconfig THEN to_tsquery('english', $1)
                     WHEN 'spanish'::regconfig THEN to_tsquery('spanish', $1)
                     ELSE to_tsquery(c.text_config, $1) END) AS score
-         FROM ${this.schema}.chunks c
-         WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
+         FROM (
+           SELECT c.id FROM ${this.schema}.chunks c
+           WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
+           LIMIT $4
+         ) candidates JOIN ${this.schema}.chunks c ON c.id = candidates.id
          ORDER BY score DESC, c.id LIMIT $3
        ) c JOIN ${this.schema}.documents d ON d.id = c.document_id
        ORDER BY c.score DESC, c.id`,
-      [terms.join(' | '), selecting.join(' | '), limit, ...params],
+      [terms.join(' | '), selecting.join(' | '), limit, this.candidateLimit, ...params],
     );
   }
 
@@ -395,21 +418,69 @@ export class PgRagRepository {
   }
 
   /**
-   * The terms that select full-text candidates: those the planner statistics of `tsv_simple`
-   * (refreshed by {@link analyze}) expect in at most `commonTermRows` chunks. When every term is that
-   * common, or the statistics cannot be read, all of them select.
+   * The terms that select full-text candidates: the rarest first, by the document frequencies the planner
+   * statistics of `tsv_simple` hold (refreshed by {@link analyze}), while their summed frequencies stay
+   * within `candidateBudget` chunks; the rarest term always selects. A term the statistics do not list is
+   * rarer than every listed one. Returned in the query's order; all terms when the statistics cannot be read.
    */
   async selectiveTerms(terms: readonly string[]): Promise<readonly string[]> {
-    const rowsByTerm = await this.termRowEstimates();
-    const selective = terms.filter(
-      (term) => (rowsByTerm.get(term.replace(/'/g, '')) ?? 0) <= this.commonTermRows,
+    const statistics = await this.termRowEstimates();
+    if (statistics.rows.size === 0) return terms;
+    const unlistedRows = await this.unlistedTermRows(
+      terms.filter((term) => !statistics.rows.has(term.replace(/'/g, ''))),
+      statistics,
     );
-    return selective.length > 0 ? selective : terms;
+    const estimated = terms.map((term, order) => ({
+      order,
+      rows: statistics.rows.get(term.replace(/'/g, '')) ?? unlistedRows.get(term) ?? statistics.unlisted,
+    }));
+    const chosen = new Set<number>();
+    let total = 0;
+    for (const candidate of estimated.sort(
+      (left, right) => left.rows - right.rows || left.order - right.order,
+    )) {
+      if (chosen.size > 0 && total + candidate.rows > this.candidateBudget) break;
+      chosen.add(candidate.order);
+      total += candidate.rows;
+    }
+    return terms.filter((_, order) => chosen.has(order));
   }
 
-  private async termRowEstimates(): Promise<ReadonlyMap<string, number>> {
+  /**
+   * Exact chunk counts of terms rarer than every lexeme the statistics list, counted through the GIN index
+   * (each count stops at the least listed frequency) and kept with the statistics they complete.
+   */
+  private async unlistedTermRows(
+    terms: readonly string[],
+    statistics: TermRowEstimates,
+  ): Promise<ReadonlyMap<string, number>> {
+    const missing = terms.filter((term) => !statistics.counted.has(term));
+    if (missing.length > 0) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN; SET LOCAL enable_seqscan = off');
+        const { rows } = await client.query<{ term: string; n: number }>(
+          `SELECT t.term, (SELECT count(*)::int FROM (
+                   SELECT 1 FROM ${this.schema}.chunks c WHERE c.tsv_simple @@ to_tsquery('simple', t.term) LIMIT $2
+                 ) matching) AS n
+           FROM unnest($1::text[]) AS t(term)`,
+          [missing, Math.ceil(statistics.unlisted) + 1],
+        );
+        await client.query('COMMIT');
+        if (statistics.counted.size > MAX_COUNTED_TERMS) statistics.counted.clear();
+        for (const row of rows) statistics.counted.set(row.term, Number(row.n));
+      } catch {
+        await client.query('ROLLBACK').catch(() => {});
+      } finally {
+        client.release();
+      }
+    }
+    return statistics.counted;
+  }
+
+  private async termRowEstimates(): Promise<TermRowEstimates> {
     const cached = this.termRowCache;
-    if (cached && Date.now() - cached.loadedAt < TERM_STATISTICS_TTL_MS) return cached.rows;
+    if (cached && Date.now() - cached.loadedAt < TERM_STATISTICS_TTL_MS) return cached.estimates;
     const rows = await this.pool
       .query<{ lexemes: string[] | null; shares: number[] | null; chunks: number }>(
         `SELECT s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs::text::float4[] AS shares,
@@ -422,13 +493,20 @@ export class PgRagRepository {
       )
       .then((result) => result.rows)
       .catch(() => []);
-    const estimates = new Map<string, number>();
+    const byTerm = new Map<string, number>();
     const row = rows[0];
+    const chunks = Math.max(0, Number(row?.chunks ?? 0));
     row?.lexemes?.forEach((lexeme, index) => {
       const share = row.shares?.[index];
-      if (share !== undefined) estimates.set(lexeme, share * Math.max(0, Number(row.chunks)));
+      if (share !== undefined) byTerm.set(lexeme, share * chunks);
     });
-    this.termRowCache = { loadedAt: Date.now(), rows: estimates };
+    const leastListed = row?.shares?.[row.lexemes?.length ?? 0];
+    const estimates: TermRowEstimates = {
+      rows: byTerm,
+      unlisted: leastListed === undefined ? 0 : leastListed * chunks,
+      counted: new Map(),
+    };
+    this.termRowCache = { loadedAt: Date.now(), estimates };
     return estimates;
   }
 

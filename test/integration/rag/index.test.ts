@@ -84,24 +84,39 @@ describe('RAG index on PGlite + pgvector', () => {
       await dev.deleteDocument(stored.id);
   });
 
-  it('selects full-text candidates by the selective terms only, and still ranks by every term', async () => {
-    const strict = new PgRagRepository(stores.db.pool, 'rag_dev', { commonTermRows: 100 });
+  it('selects full-text candidates by the rarest terms within the budget, and still ranks by every term', async () => {
+    const strict = new PgRagRepository(stores.db.pool, 'rag_dev', { candidateBudget: 100 });
     expect(await strict.selectiveTerms(['the', 'etcdnoleader'])).toEqual(['etcdnoleader']);
-    expect(await strict.selectiveTerms(['the', 'and'])).toEqual(['the', 'and']);
+    expect(await strict.selectiveTerms(['the', 'and'])).toHaveLength(1);
     const selective = await strict.textSearch(['the', 'etcdnoleader'], 40, { allowedSites: null });
     expect(selective.length).toBeGreaterThan(0);
     const searchable = (hit: (typeof selective)[number]) =>
       [hit.title, ...hit.headingPath, hit.text].join(' ').toLowerCase();
     for (const hit of selective) expect(searchable(hit)).toContain('etcdnoleader');
-    const everything = await new PgRagRepository(stores.db.pool, 'rag_dev').textSearch(
-      ['the', 'etcdnoleader'],
-      40,
-      { allowedSites: null },
-    );
+    const everything = await new PgRagRepository(stores.db.pool, 'rag_dev', {
+      candidateBudget: 1_000_000,
+    }).textSearch(['the', 'etcdnoleader'], 40, { allowedSites: null });
     expect(everything).toHaveLength(40);
     expect(everything.some((hit) => !searchable(hit).includes('etcdnoleader'))).toBe(true);
     const onlyRare = await strict.textSearch(['etcdnoleader'], 40, { allowedSites: null });
     expect(selective.map((hit) => hit.chunkId).sort()).toEqual(onlyRare.map((hit) => hit.chunkId).sort());
+  });
+
+  it('ranks at most candidateLimit chunks, whatever the terms match', async () => {
+    const { rows } = await stores.db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM rag_dev.chunks WHERE tsv_simple @@ to_tsquery('simple', 'the')",
+    );
+    expect(rows[0]?.n).toBeGreaterThan(40);
+    const unbounded = await new PgRagRepository(stores.db.pool, 'rag_dev').textSearch(['the'], 40, {
+      allowedSites: null,
+    });
+    expect(unbounded).toHaveLength(40);
+    const bounded = await new PgRagRepository(stores.db.pool, 'rag_dev', { candidateLimit: 7 }).textSearch(
+      ['the'],
+      40,
+      { allowedSites: null },
+    );
+    expect(bounded).toHaveLength(7);
   });
 
   it('never returns dev documents to a prod search on the same database', async () => {

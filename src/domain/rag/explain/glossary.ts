@@ -77,18 +77,44 @@ export const GLOSSARY: ReadonlyArray<readonly [string, string]> = [
   ['safety valve', 'valvula de seguridad'],
   ['shut-in', 'cierre de pozo'],
   ['startup', 'arranque'],
+  ['system', 'sistema'],
+  ['emergency', 'emergencia'],
+  ['server', 'servidor'],
+  ['space', 'espacio'],
+  ['storage', 'almacenamiento'],
+  ['backup', 'respaldo'],
+  ['replica', 'replica'],
+  ['requirement', 'requisito'],
+];
+
+/**
+ * Groups of terms that name the same thing within operations writing (either language): a question that
+ * says one reaches a runbook that says another (a database runbook says Postgres, a full disk is out of space).
+ */
+export const SYNONYMS: ReadonlyArray<readonly string[]> = [
+  ['database', 'postgres', 'postgresql', 'base de datos'],
+  ['disk full', 'disk space', 'out of disk space', 'disco lleno'],
+  ['esd', 'emergency shutdown'],
+  ['certificate', 'tls', 'ssl'],
 ];
 
 const boundary = (term: string) => new RegExp(`(?<![\\p{L}\\p{N}])${term}(?![\\p{L}\\p{N}])`, 'u');
 const COMPILED = GLOSSARY.map(([en, es]) => ({ en, es, enPattern: boundary(en), esPattern: boundary(es) }));
+const SYNONYM_PATTERNS = SYNONYMS.map((group) => group.map((term) => ({ term, pattern: boundary(term) })));
 
-/** Terms of the other language for every glossary term found in `text` (deduplicated, in glossary order). */
+/**
+ * Terms of the other language for every glossary term found in `text`, then the synonyms of every synonym
+ * group term found (deduplicated, in glossary order, none already in the text).
+ */
 export function translateTerms(text: string): string[] {
   const folded = foldText(text);
   const terms = new Set<string>();
   for (const entry of COMPILED) {
     if (entry.enPattern.test(folded)) terms.add(entry.es);
     if (entry.esPattern.test(folded)) terms.add(entry.en);
+  }
+  for (const group of SYNONYM_PATTERNS) {
+    if (group.some(({ pattern }) => pattern.test(folded))) for (const { term } of group) terms.add(term);
   }
   return [...terms].filter((term) => !boundary(term).test(folded));
 }
