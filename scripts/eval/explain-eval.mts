@@ -43,6 +43,8 @@ const PUBLIC_RUNBOOKS = '../shared/data/runbooks';
 const VERBOSE = process.argv.includes('--verbose');
 
 type Query = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+/** GET of an /insights path with an insights key: the truth of model outputs (forecasts) is what the API serves. */
+type Api = (path: string) => Promise<unknown>;
 
 const num = (value: unknown): number => Number(value ?? 0);
 
@@ -96,7 +98,7 @@ async function topAsset(query: Query, site: string | null, product: string, from
   return { asset: String(rows[0]?.asset), value: num(rows[0]?.v) };
 }
 
-async function demoCases(query: Query): Promise<Case[]> {
+async function demoCases(query: Query, api: Api): Promise<Case[]> {
   const cases: Case[] = [];
   const sites = [
     { id: 'SITE-A', en: 'Site A', es: 'el sitio A', name: 'North Basin' },
@@ -162,11 +164,16 @@ async function demoCases(query: Query): Promise<Case[]> {
     cases.push({ intent: 'trend', language: 'es', question: `¿Cuál fue la tendencia del petróleo en ${site.es} de enero a mayo de 2025?`, numbers: [num(first[0]?.v), num(last[0]?.v)] });
   }
   for (const site of sites) {
-    const rows = await query(
-      `SELECT SUM(f.p50) AS p50 FROM analytics.forecast_daily f JOIN analytics.assets a ON a.asset_id = f.asset_id
-        WHERE a.site_id = ? AND f.product_id = 'oil' AND f.date BETWEEN DATE '2025-06-16' AND DATE '2025-06-22'`,
-      [site.id],
-    );
+    const forecast = (await api(`/insights/forecast?site=${site.id}&product=oil&horizon=7`)) as {
+      data: { points: Array<{ date: string; p50: number }> };
+    };
+    const rows = [
+      {
+        p50: forecast.data.points
+          .filter((point) => point.date >= '2025-06-16' && point.date <= '2025-06-22')
+          .reduce((sum, point) => sum + point.p50, 0),
+      },
+    ];
     cases.push({ intent: 'forecast', language: 'en', question: `Will ${site.en} meet plan next week?`, numbers: [num(rows[0]?.p50)], names: ['P50', 'P10', 'P90'] });
     cases.push({ intent: 'forecast', language: 'es', question: `¿Va a cumplir ${site.es} el plan la próxima semana?`, numbers: [num(rows[0]?.p50)], names: ['P50', 'P10', 'P90'] });
   }
@@ -292,7 +299,7 @@ interface Tally {
   total: number;
 }
 
-async function run(name: string, stores: TestStores, prepare: () => Promise<void>, build: (query: Query) => Promise<Case[]>) {
+async function run(name: string, stores: TestStores, prepare: () => Promise<void>, build: (query: Query, api: Api) => Promise<Case[]>) {
   const { services, app } = await buildTestApp(stores, {
     RATE_LIMIT_OVERRIDES: JSON.stringify({ premium: { rag: { limit: 100_000, periodSeconds: 60 } } }),
   });
@@ -301,7 +308,9 @@ async function run(name: string, stores: TestStores, prepare: () => Promise<void
   else await services.rag.ingestPaths([PUBLIC_RUNBOOKS], { exclude: ['README.md', 'MANIFEST.csv', 'LICENSE'] });
   const key = (await services.keys.create({ name: 'eval', scopes: ['rag:explain'], rateTier: 'premium' })).plaintext;
   const query: Query = async (sql, params = []) => (await stores.warehouse.query<Record<string, unknown>>(sql, params as never)).rows;
-  const cases = await build(query);
+  const insightsKey = (await services.keys.create({ name: 'eval-insights', scopes: ['insights:read'], rateTier: 'premium' })).plaintext;
+  const api: Api = async (path) => (await app.request(path, { headers: { 'X-API-Key': insightsKey } })).json();
+  const cases = await build(query, api);
   const byIntent = new Map<string, Tally>();
   const byLanguage = new Map<string, Tally>();
   let passed = 0;

@@ -50,8 +50,14 @@ export async function forecastFacts(context: FactContext): Promise<FactList> {
         { ...(scope.asset ? { asset: [scope.asset] } : { site: [scope.site!] }), product: [context.product] },
         context.allowedSites,
       );
-      const forecast = (await context.forecasts.forecast({ filters, horizon, interval: 0.8, source: 'auto' }))
+      let forecast = (await context.forecasts.forecast({ filters, horizon, interval: 0.8, source: 'auto' }))
         .value;
+      const ownHorizon = Math.min(MAX_HORIZON, daysBetween(forecast.as_of, period.to) - 1);
+      if (ownHorizon > horizon) {
+        forecast = (
+          await context.forecasts.forecast({ filters, horizon: ownHorizon, interval: 0.8, source: 'auto' })
+        ).value;
+      }
       const points = forecast.points.filter((point) => point.date >= from && point.date <= period.to);
       if (points.length === 0) continue;
       p10 += points.reduce((sum, point) => sum + point.p10, 0);
