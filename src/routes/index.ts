@@ -11,6 +11,7 @@ const IndexSchema = z
       insights: z.string(),
       openapi: z.string(),
       docs: z.string(),
+      console: z.string(),
       health: z.string(),
     }),
   })
@@ -38,7 +39,13 @@ export const indexRoute = new OpenAPIHono<AppEnv>().openapi(route, (c) => {
       name: 'DatAlive API' as const,
       env: services.config.env,
       version: services.version,
-      links: { insights: '/insights', openapi: '/openapi.json', docs: '/docs', health: '/health' },
+      links: {
+        insights: '/insights',
+        openapi: '/openapi.json',
+        docs: '/docs',
+        console: '/console',
+        health: '/health',
+      },
     },
     200,
   );

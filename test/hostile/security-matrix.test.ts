@@ -611,7 +611,7 @@ const FINDINGS: Finding[] = [
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({
         name: 'DatAlive API',
-        links: { insights: '/insights', openapi: '/openapi.json' },
+        links: { insights: '/insights', openapi: '/openapi.json', console: '/console' },
       });
       expect((await app.request(`/?api_key=${encodeURIComponent('anything')}`)).status).toBe(200);
       expect((await app.request('/?format=csv')).status).toBe(400);
