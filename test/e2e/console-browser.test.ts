@@ -6,20 +6,10 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/domain/dates.js';
 import { demoIncident } from '../../src/domain/demo/incidents.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 import { type FakeBedrock, startFakeBedrock } from '../support/fake-bedrock.js';
 import { testEnv } from '../support/services.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** `test/artifacts/` (ignored by git): screenshots of the console. */
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

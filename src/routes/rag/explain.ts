@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { InsightsService } from '../../domain/insights/service.js';
 import type { ExplainRequest } from '../../domain/rag/explain/explain-service.js';
 import { planQuestion } from '../../domain/rag/explain/plan/deterministic.js';
+import { INTENTS } from '../../domain/rag/explain/plan/schema.js';
 import type { AppEnv } from '../../http/context.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import { ProblemError } from '../../http/problem.js';
@@ -56,18 +57,7 @@ const FactSourceSchema = z
 
 const ScopeSchema = z
   .object({
-    intent: z.enum([
-      'explain_change',
-      'total',
-      'rank',
-      'compare',
-      'trend',
-      'forecast',
-      'events',
-      'procedure',
-      'status',
-      'out_of_scope',
-    ]),
+    intent: z.enum(INTENTS),
     sites: z.array(z.string()),
     assets: z.array(z.string()),
     products: z.array(z.string()),
