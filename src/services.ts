@@ -32,6 +32,7 @@ import {
   instrumentWarehouse,
   type Metrics,
 } from './http/metrics.js';
+import { ResponseMemo } from './http/response-memo.js';
 import type { Embedder } from './ports/embedder.js';
 import type { Llm } from './ports/llm.js';
 import type { RateLimitStore } from './ports/rate-limit.js';
@@ -48,6 +49,8 @@ export interface Services {
   embeddedWarehouse: DuckDbWarehouse | null;
   keys: KeyService;
   insights: InsightsService;
+  /** Serialized insights answers by request identity (see `memoizeResponses`). */
+  responseMemo: ResponseMemo;
   forecasts: ForecastService;
   embedder: Embedder;
   /** Bedrock Converse when configured; null on the embedded default (the grounded composer answers). */
@@ -265,6 +268,7 @@ export async function buildServices(
       embeddedWarehouse: opened.warehouse instanceof DuckDbWarehouse ? opened.warehouse : null,
       keys,
       insights,
+      responseMemo: new ResponseMemo({ ttlMs: config.insightsCacheTtlMs, now: overrides.now }),
       forecasts,
       embedder,
       llm,

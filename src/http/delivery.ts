@@ -154,11 +154,13 @@ export function notModified(c: Context<AppEnv>, etag: string): Response | undefi
   setResponseHeader(c, 'ETag', etag);
   setResponseHeader(c, 'Cache-Control', 'private, max-age=60');
   setResponseHeader(c, 'Vary', 'Authorization, X-API-Key');
-  const match = c.req.header('if-none-match');
-  if (match?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {
-    return c.body(null, 304);
-  }
+  if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
   return undefined;
+}
+
+/** Whether an `If-None-Match` header names `etag` (or `*`). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*') === true;
 }
 
 /** OpenAPI description of the paging headers {@link csvResponse} sets on paged lists. */

@@ -65,6 +65,7 @@ export class InsightsService {
   private catalogLoading: Promise<Catalog> | undefined;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly now: () => number;
+  private epoch = 0;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -104,8 +105,20 @@ export class InsightsService {
 
   /** Forgets the catalog and every cached result (after a load through this process). */
   invalidate(): void {
+    this.epoch += 1;
     this.catalogState = undefined;
     this.cache.clear();
+  }
+
+  /**
+   * The version every cached result is valid for (data version, plus a count of invalidations), while the
+   * catalog's last version check is recent; undefined when the next request must check again. Answers
+   * derived from cached results (serialized responses) are keyed by it.
+   */
+  resultVersion(): string | undefined {
+    const state = this.catalogState;
+    if (!state || this.now() - state.checkedAt >= (this.options.versionCheckMs ?? 15_000)) return undefined;
+    return `${this.epoch}:${state.catalog.dataVersion}`;
   }
 
   /** Forecast version used for warehouse forecasts, or null when none is loaded. */

@@ -9,6 +9,7 @@ import {
   notModified,
   queryFingerprint,
 } from '../../http/delivery.js';
+import { memoizeResponses } from '../../http/middleware/memoize-responses.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import { LinksSchema, MetaSchema, PagingQuery, RangeQuery } from './schemas.js';
 
@@ -67,6 +68,7 @@ const ANOMALY_COLUMNS = [
 const route = createRoute({
   method: 'get',
   path: '/insights/anomalies',
+  middleware: [memoizeResponses()] as const,
   tags: ['insights'],
   summary: 'Unusual days by a robust rolling median / MAD test',
   description:

@@ -13,6 +13,7 @@ import {
   notModified,
   queryFingerprint,
 } from '../../http/delivery.js';
+import { memoizeResponses } from '../../http/middleware/memoize-responses.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import {
   DAILY_COLUMNS,
@@ -30,6 +31,7 @@ const DailyResponseSchema = z
 const route = createRoute({
   method: 'get',
   path: '/insights/daily',
+  middleware: [memoizeResponses()] as const,
   tags: ['insights'],
   summary: 'Daily actual, plan, forecast and variance per date × asset × product',
   description:

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/context.js';
 import { notModified } from '../../http/delivery.js';
+import { memoizeResponses } from '../../http/middleware/memoize-responses.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import { RangeQuery } from './schemas.js';
 
@@ -22,6 +23,7 @@ const InsightSchema = z
 const route = createRoute({
   method: 'get',
   path: '/insights/digest',
+  middleware: [memoizeResponses()] as const,
   tags: ['insights'],
   summary: "The day's ranked insights in plain language",
   description:

@@ -10,6 +10,7 @@ import {
   notModified,
   queryFingerprint,
 } from '../../http/delivery.js';
+import { memoizeResponses } from '../../http/middleware/memoize-responses.js';
 import { authErrors, keySecurity } from '../../http/openapi.js';
 import { LinksSchema, PagingQuery, RangeQuery } from './schemas.js';
 
@@ -74,6 +75,7 @@ const EventsResponseSchema = z
 const route = createRoute({
   method: 'get',
   path: '/insights/events',
+  middleware: [memoizeResponses()] as const,
   tags: ['insights'],
   summary: 'Downtime events: equipment, start/end, cause, lost volume',
   description:

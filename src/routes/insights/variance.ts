@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/context.js';
 import { csvResponse, notModified } from '../../http/delivery.js';
+import { memoizeResponses } from '../../http/middleware/memoize-responses.js';
 import { authErrors, keySecurity, problemContent } from '../../http/openapi.js';
 import { RangeQuery } from './schemas.js';
 
@@ -59,6 +60,7 @@ const CONTRIBUTOR_COLUMNS = [
 const route = createRoute({
   method: 'get',
   path: '/insights/variance',
+  middleware: [memoizeResponses()] as const,
   tags: ['insights'],
   summary: 'Change against plan, forecast, previous period or a year ago, with contributors',
   description:
