@@ -1,5 +1,5 @@
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,8 +11,10 @@ import { ConfigError, loadConfig } from './config.js';
 import { looserThanOwnerOnly, restrictDataDir, startControlPlane } from './control-plane.js';
 import type { KeyService } from './domain/keys/key-service.js';
 import { answerClientErrors, createGuardedServer } from './http/client-errors.js';
+import { answerLivenessProbes } from './http/liveness-listener.js';
 import { createLogger } from './logger.js';
 import { SCOPES } from './ports/key-store.js';
+import { livenessAnswer } from './routes/health.js';
 import { buildServices, type ServiceOverrides } from './services.js';
 
 /** A running server and how to stop it. */
@@ -49,7 +51,16 @@ export async function startServer(
         },
         port: config.port,
         hostname: config.host,
-        createServer: createGuardedServer,
+        createServer: ((options: ServerOptions, listener: Parameters<typeof answerLivenessProbes>[0]) =>
+          createGuardedServer(
+            options,
+            answerLivenessProbes(listener, {
+              answer: () => livenessAnswer(services),
+              observe: services.metrics.observeRequest,
+              active: () => !draining,
+              varyOrigin: config.corsOrigins.length > 0,
+            }),
+          )) as typeof createGuardedServer,
         serverOptions: {
           headersTimeout: config.httpTimeouts.headersMs,
           requestTimeout: config.httpTimeouts.requestMs,

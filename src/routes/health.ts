@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context.js';
 import { jsonContent } from '../http/openapi.js';
+import type { Services } from '../services.js';
 
 const LivenessSchema = z
   .object({
@@ -81,6 +82,18 @@ const readiness = createRoute({
 
 const startedAt = Date.now();
 
+/** The liveness answer (`GET /health`): also served by the server's liveness listener before the app. */
+export function livenessAnswer(
+  services: Pick<Services, 'config' | 'version'>,
+): z.infer<typeof LivenessSchema> {
+  return {
+    status: 'ok',
+    env: services.config.env,
+    version: services.version,
+    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+  };
+}
+
 /** `/health` and `/health/ready`. */
 export const healthRoutes = new OpenAPIHono<AppEnv>()
   .openapi(liveness, async (c) => {
@@ -90,15 +103,7 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
       const report = await services.readiness();
       return c.json(report, report.status === 'not_ready' ? 503 : 200);
     }
-    return c.json(
-      {
-        status: 'ok' as const,
-        env: services.config.env,
-        version: services.version,
-        uptime_s: Math.round((Date.now() - startedAt) / 1000),
-      },
-      200,
-    );
+    return c.json(livenessAnswer(services), 200);
   })
   .openapi(readiness, async (c) => {
     const report = await c.get('services').readiness();

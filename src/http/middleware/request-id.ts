@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 import { setResponseHeader } from '../response-headers.js';
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Incoming request ids kept as they are; anything else is replaced by a UUID. */
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Options for {@link requestId}. */
 export interface RequestIdOptions {
