@@ -2,7 +2,6 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import type { AppEnv } from './http/context.js';
 import { handleError, handleNotFound, validationProblem } from './http/errors.js';
-import { recordCacheResults } from './http/metrics.js';
 import { accessLog, type RequestObserver } from './http/middleware/access-log.js';
 import { apiKeyAuth, requireScope } from './http/middleware/auth.js';
 import { limitRequestBody } from './http/middleware/body-limit.js';
@@ -55,7 +54,7 @@ export function createBareApp() {
 
 /**
  * The middleware every request passes before authentication, in order: request id → access log (with
- * request metrics) → cache metrics → security headers → CORS → body limit → services.
+ * request and insights-cache metrics) → security headers → CORS → body limit → services.
  */
 export function useCommonMiddleware(app: OpenAPIHono<AppEnv>, services: Services, options: AppOptions = {}) {
   const { config, metrics } = services;
@@ -65,7 +64,6 @@ export function useCommonMiddleware(app: OpenAPIHono<AppEnv>, services: Services
     options.observe?.(sample);
   };
   app.use(accessLog({ logger: services.logger, environment: config.env, observe }));
-  app.use(recordCacheResults(metrics));
   app.use(securityHeaders());
   if (config.corsOrigins.length > 0) {
     app.use(

@@ -1,10 +1,8 @@
-import type { MiddlewareHandler } from 'hono';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Embedder } from '../ports/embedder.js';
 import type { Llm, LlmStreamEvent } from '../ports/llm.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { RateClass } from '../profiles.js';
-import type { AppEnv } from './context.js';
 import type { RequestObserver } from './middleware/access-log.js';
 
 /** Outcome of one rate-limit decision, as reported by the rate-limit middleware. */
@@ -46,8 +44,6 @@ export interface Metrics {
   readonly rateLimitDecision: (rateClass: RateClass, outcome: RateLimitOutcome) => void;
   /** Counts one failed call to the rate-limit store (the limiter's `onStoreError`). */
   readonly rateLimitStoreError: (rateClass: RateClass) => void;
-  /** Counts one insights cache lookup. */
-  readonly cacheResult: (hit: boolean) => void;
   /** Observes the latency of one call to a dependency; `operation` must be a code constant. */
   readonly dependency: (name: DependencyName, operation: string, seconds: number) => void;
   /** Adds the tokens of one model call. */
@@ -132,11 +128,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['class'] as const,
     registers: [registry],
   });
+  const cacheTally = new Tally<'result'>();
   const insightsCache = new Counter({
     name: 'insights_cache_total',
     help: 'Insights cache lookups by result.',
     labelNames: ['result'] as const,
     registers: [registry],
+    collect() {
+      cacheTally.flushInto(this);
+    },
   });
   const dependencyDuration = new Histogram({
     name: 'dependency_duration_seconds',
@@ -243,6 +243,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     observeRequest(sample) {
+      if (sample.cacheHit !== undefined) {
+        cacheTally.add(sample.cacheHit ? 'hit' : 'miss', sample.cacheHit ? CACHE_HIT : CACHE_MISS);
+      }
       if (sample.probe) {
         const status = String(Number.isInteger(sample.status) ? sample.status : 0);
         probeTally.add(`${sample.route} ${status}`, { route: routeLabel(sample.route), status });
@@ -261,9 +264,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     rateLimitStoreError(rateClass) {
       rateLimitStoreErrors.inc({ class: rateClass });
-    },
-    cacheResult(hit) {
-      insightsCache.inc({ result: hit ? 'hit' : 'miss' });
     },
     dependency(name, operation, seconds) {
       dependencyDuration.observe(
@@ -287,21 +287,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
-  };
-}
-
-/**
- * Middleware that counts insights cache hits and misses from the wide event (`cache_hit`, set by the
- * insights routes). Register it right after the access log.
- */
-export function recordCacheResults(metrics: Metrics): MiddlewareHandler<AppEnv> {
-  return async function recordCacheResultsMiddleware(c, next) {
-    try {
-      await next();
-    } finally {
-      const hit = c.get('event')?.cache_hit;
-      if (typeof hit === 'boolean') metrics.cacheResult(hit);
-    }
   };
 }
 
@@ -370,6 +355,9 @@ export function instrumentLlm(llm: Llm, metrics: Metrics): Llm {
  * Counts per label set in a plain map and hands the increments to a prom-client counter when it is
  * scraped (from the counter's `collect`), so the request path pays a map lookup, not label hashing.
  */
+const CACHE_HIT = { result: 'hit' } as const;
+const CACHE_MISS = { result: 'miss' } as const;
+
 class Tally<Label extends string> {
   private readonly counts = new Map<string, { labels: Record<Label, string>; count: number }>();
 

@@ -11,6 +11,8 @@ export type RequestObserver = (sample: {
   seconds: number;
   /** A health probe (`/health`, `/health/ready`): counted, kept out of the latency histogram. */
   probe?: boolean;
+  /** Whether an insights result came from the cache (`event.cache_hit`), when the route used one. */
+  cacheHit?: boolean;
 }) => void;
 
 /** Route patterns of the liveness and readiness probes. */
@@ -47,7 +49,9 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
       const route = routePath(c, -1) || 'unmatched';
       const status = c.res.status;
       const probe = probeRoutes.has(route);
-      observe?.({ method: c.req.method, route, status, seconds, probe });
+      const event = c.get('event');
+      const cacheHit = typeof event.cache_hit === 'boolean' ? event.cache_hit : undefined;
+      observe?.({ method: c.req.method, route, status, seconds, probe, cacheHit });
       if (!probe || status >= 400) {
         const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
         logger[level]({
@@ -59,7 +63,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<AppEnv> 
           status,
           duration_ms: Math.round(seconds * 100_000) / 100,
           env: environment,
-          ...c.get('event'),
+          ...event,
         });
       }
     }

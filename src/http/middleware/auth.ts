@@ -106,7 +106,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<AppEnv
 
 /** Requires the authenticated principal to hold `scope` (403 `insufficient_scope` otherwise). */
 export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
-  return async function requireScopeMiddleware(c, next) {
+  return function requireScopeMiddleware(c, next) {
     const principal = c.get('principal');
     if (!principal.scopes.includes(scope)) {
       throw new ProblemError(
@@ -120,6 +120,6 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
         },
       );
     }
-    await next();
+    return next();
   };
 }

@@ -26,7 +26,7 @@ export function limitRequestBody(options: LimitRequestBodyOptions): MiddlewareHa
         new ProblemError('payload_too_large', `The request body exceeds ${options.maxBytes} bytes.`),
       ),
   });
-  return async function limitRequestBodyMiddleware(c, next) {
+  return function limitRequestBodyMiddleware(c, next) {
     if (BODYLESS_METHODS.has(c.req.method) || options.exempt?.(c.req.path)) return next();
     return limit(c, next);
   };

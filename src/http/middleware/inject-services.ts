@@ -4,8 +4,8 @@ import type { AppEnv } from '../context.js';
 
 /** Makes the services built once at boot reachable from every handler as `c.var.services`. */
 export function injectServices(services: Services): MiddlewareHandler<AppEnv> {
-  return async function injectServicesMiddleware(c, next) {
+  return function injectServicesMiddleware(c, next) {
     c.set('services', services);
-    await next();
+    return next();
   };
 }

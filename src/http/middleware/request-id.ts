@@ -15,11 +15,11 @@ export interface RequestIdOptions {
 /** Accepts a sane incoming request id (else generates a UUID), stores it in context and echoes it. */
 export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<AppEnv> {
   const headerName = options.headerName ?? 'X-Request-Id';
-  return async function requestIdMiddleware(c, next) {
+  return function requestIdMiddleware(c, next) {
     const incoming = c.req.header(headerName);
     const id = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', id);
     setResponseHeader(c, headerName, id);
-    await next();
+    return next();
   };
 }

@@ -29,8 +29,8 @@ export interface SecurityHeadersOptions {
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler<AppEnv> {
   const entries = Object.entries(options.headers ?? API_SECURITY_HEADERS);
-  return async function securityHeadersMiddleware(c, next) {
+  return function securityHeadersMiddleware(c, next) {
     for (const [name, value] of entries) setResponseHeader(c, name, value);
-    await next();
+    return next();
   };
 }

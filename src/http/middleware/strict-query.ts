@@ -35,19 +35,25 @@ export function closestName(name: string, accepted: readonly string[]): string |
   return best;
 }
 
+/** Accepted request URLs remembered by {@link strictQuery}; the set starts over when full. */
+export const CHECKED_URLS_KEPT = 1_000;
+
 /**
  * Refuses query parameters a route does not define: 400 `invalid_parameter` naming the parameter and the
  * closest valid one (`form` → `from`), so a typo never silently returns the default rows. `acceptedByPath`
  * maps each path to its parameters and is filled once, when the routes are registered; paths it does not
- * hold pass unchecked. Requests without a query string cost one `indexOf`.
+ * hold pass unchecked. Requests without a query string cost one `indexOf`; a URL already accepted (the
+ * last {@link CHECKED_URLS_KEPT}) one set lookup.
  */
 export function strictQuery(
   acceptedByPath: ReadonlyMap<string, ReadonlySet<string>>,
 ): MiddlewareHandler<AppEnv> {
-  return async function strictQueryMiddleware(c, next) {
+  const checked = new Set<string>();
+  return function strictQueryMiddleware(c, next) {
     const url = c.req.url;
     const start = url.indexOf('?');
-    const accepted = start === -1 ? undefined : acceptedByPath.get(c.req.path);
+    if (start === -1 || checked.has(url)) return next();
+    const accepted = acceptedByPath.get(c.req.path);
     if (accepted) {
       for (const pair of url.slice(start + 1).split('&')) {
         if (pair === '') continue;
@@ -74,8 +80,10 @@ export function strictQuery(
           );
         }
       }
+      if (checked.size >= CHECKED_URLS_KEPT) checked.clear();
+      checked.add(url);
     }
-    await next();
+    return next();
   };
 }
 
