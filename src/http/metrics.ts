@@ -4,6 +4,7 @@ import type { Llm, LlmStreamEvent } from '../ports/llm.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { RateClass } from '../profiles.js';
 import type { RequestObserver } from './middleware/access-log.js';
+import { SeriesHistogram } from './series-histogram.js';
 
 /** Outcome of one rate-limit decision, as reported by the rate-limit middleware. */
 export type RateLimitOutcome = 'allowed' | 'denied' | 'degraded_open' | 'degraded_closed';
@@ -105,7 +106,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       probeTally.flushInto(this);
     },
   });
-  const requestDuration = new Histogram({
+  const requestDuration = new SeriesHistogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by method, matched route pattern and status.',
     labelNames: ['method', 'route', 'status'] as const,
@@ -256,8 +257,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
         route: routeLabel(sample.route),
         status: String(Number.isInteger(sample.status) ? sample.status : 0),
       };
-      requestTally.add(`${labels.method} ${labels.route} ${labels.status}`, labels);
-      requestDuration.observe(labels, nonNegative(sample.seconds));
+      const series = `${labels.method} ${labels.route} ${labels.status}`;
+      requestTally.add(series, labels);
+      requestDuration.record(series, labels, nonNegative(sample.seconds));
     },
     rateLimitDecision(rateClass, outcome) {
       decisionTally.add(`${rateClass} ${outcome}`, { class: rateClass, outcome });
