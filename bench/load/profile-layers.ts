@@ -4,9 +4,9 @@
  * (`--cpu-prof`), loads one URL with autocannon, stops the server and splits the profile's self time by
  * the code it was spent in (Node's HTTP stack, Hono, the adapter, Zod, pino, each middleware, the route,
  * GC), divided by the responses: µs of CPU per request per layer. The profiler itself adds some
- * overhead; read the split, not the total. Also profiles the Fastify peer with `--peer fastify`.
+ * overhead; read the split, not the total.
  *
- * Run: `npx tsx bench/load/profile-layers.ts [--route daily|health] [--duration 6] [--peer fastify]`.
+ * Run: `npx tsx bench/load/profile-layers.ts [--route daily|health] [--duration 6]`.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
