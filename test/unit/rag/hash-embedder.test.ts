@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyseText, foldAccents, HashEmbedder, stem } from '../../../src/adapters/local/hash-embedder.js';
+import {
+  analyseText,
+  EMBED_SLICE,
+  foldAccents,
+  HashEmbedder,
+  stem,
+} from '../../../src/adapters/local/hash-embedder.js';
 import { chunkDocument, loadFile, walkSources } from '../../../src/domain/rag/ingest/index.js';
 import { EmbedderError } from '../../../src/ports/embedder.js';
 
@@ -140,5 +146,21 @@ describe('HashEmbedder', () => {
       if (top5.some((uri) => question.expected.includes(uri))) hits++;
     }
     expect(hits / positives.length).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('yields to the event loop between slices of a large batch, with the same vectors in order', async () => {
+    const embedder = new HashEmbedder();
+    const texts = Array.from(
+      { length: EMBED_SLICE * 3 + 5 },
+      (_, index) => `compressor trip ${index} on SITE-B`,
+    );
+    let ticks = 0;
+    const ticking = setInterval(() => {
+      ticks += 1;
+    }, 0);
+    const vectors = await embedder.embed(texts, 'document');
+    clearInterval(ticking);
+    expect(vectors).toEqual(texts.map((text) => embedder.embedText(text)));
+    expect(ticks).toBeGreaterThanOrEqual(1);
   });
 });
