@@ -352,8 +352,20 @@ export class PgRagRepository {
     }
   }
 
-  /** Refreshes planner statistics after bulk changes (keeps the GIN and HNSW indexes in use). */
+  /**
+   * After bulk changes: moves the chunks' GIN pending lists into the indexes proper (autovacuum's job on
+   * a server; the embedded PGlite has no autovacuum, and a full-text lookup otherwise scans up to 4 MB of
+   * unsorted pending entries) and refreshes planner statistics (keeps the GIN and HNSW indexes in use).
+   * A pending list that cannot be cleaned here (not the index owner, a read replica) is left to autovacuum.
+   */
   async analyze(): Promise<void> {
+    await this.pool
+      .query(
+        `SELECT gin_clean_pending_list(i.indexrelid)
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+         WHERE i.indrelid = '${this.schema}.chunks'::regclass AND am.amname = 'gin'`,
+      )
+      .catch(() => {});
     await this.pool.query(`ANALYZE ${this.schema}.chunks`);
     await this.pool.query(`ANALYZE ${this.schema}.documents`);
     this.termRowCache = undefined;
