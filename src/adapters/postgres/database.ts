@@ -52,6 +52,8 @@ export interface EmbeddedDatabaseMemory {
 export interface EmbeddedDatabase extends Database {
   readonly mode: 'embedded';
   memory(): Promise<EmbeddedDatabaseMemory>;
+  /** Milliseconds the worker thread's event loop has been busy since it started (PGlite's work, for benches). */
+  workerBusyMs(): number;
 }
 
 /**
@@ -112,6 +114,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
         void exited.then(() => reject(new Error('the embedded database worker has exited')));
         worker.postMessage({ type: 'memory' } satisfies WorkerRequest);
       }),
+    workerBusyMs: () => worker.performance.eventLoopUtilization().active,
     close() {
       closing ??= (async () => {
         await pool.end();

@@ -46,6 +46,15 @@ export interface ChunkHit {
   score: number;
 }
 
+/** A chunk's place in one retrieval leg: its id and score only (the first phase of a search). */
+export interface LegHit {
+  chunkId: string;
+  score: number;
+}
+
+/** What a search result shows of a chunk (the second phase of a search, for the fused top k only). */
+export type ChunkDetails = Omit<ChunkHit, 'score'>;
+
 /** Index metadata: the embedding model and dimension the vectors were made with. */
 export interface IndexMeta {
   embeddingModel: string | null;
@@ -129,6 +138,25 @@ const toHit = (row: HitRow): ChunkHit => ({
   text: row.text,
   docType: row.doc_type,
   sites: row.sites,
+  score: Number(row.score),
+});
+
+type DetailsRow = Omit<HitRow, 'score'>;
+
+const toDetails = (row: DetailsRow): ChunkDetails => ({
+  chunkId: String(row.id),
+  documentId: row.document_id,
+  uri: row.uri,
+  title: row.title,
+  headingPath: row.heading_path,
+  span: row.span,
+  text: row.text,
+  docType: row.doc_type,
+  sites: row.sites,
+});
+
+const toLegHit = (row: { id: string; score: number }): LegHit => ({
+  chunkId: String(row.id),
   score: Number(row.score),
 });
 
@@ -324,8 +352,20 @@ export class PgRagRepository {
     }
   }
 
-  /** Refreshes planner statistics after bulk changes (keeps the GIN and HNSW indexes in use). */
+  /**
+   * After bulk changes: moves the chunks' GIN pending lists into the indexes proper (autovacuum's job on
+   * a server; the embedded PGlite has no autovacuum, and a full-text lookup otherwise scans up to 4 MB of
+   * unsorted pending entries) and refreshes planner statistics (keeps the GIN and HNSW indexes in use).
+   * A pending list that cannot be cleaned here (not the index owner, a read replica) is left to autovacuum.
+   */
   async analyze(): Promise<void> {
+    await this.pool
+      .query(
+        `SELECT gin_clean_pending_list(i.indexrelid)
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+         WHERE i.indrelid = '${this.schema}.chunks'::regclass AND am.amname = 'gin'`,
+      )
+      .catch(() => {});
     await this.pool.query(`ANALYZE ${this.schema}.chunks`);
     await this.pool.query(`ANALYZE ${this.schema}.documents`);
     this.termRowCache = undefined;
@@ -351,17 +391,41 @@ export class PgRagRepository {
     exact = false,
   ): Promise<ChunkHit[]> {
     const { where, params } = this.filterSql(filters, 2);
-    return this.hitsWithPlannerOptions(
-      exact
-        ? 'SET LOCAL enable_indexscan = off'
-        : `SET LOCAL hnsw.ef_search = ${Math.max(200, Math.trunc(limit) * 4)}; SET LOCAL hnsw.iterative_scan = relaxed_order`,
+    return this.rowsWithPlannerOptions<HitRow>(
+      this.vectorOptions(limit, exact),
       `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
               1 - (c.embedding <=> $1::vector) AS score
        FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
        WHERE ${where}
        ORDER BY c.embedding <=> $1::vector LIMIT $2`,
       [vectorParam(embedding), limit, ...params],
-    );
+    ).then((rows) => rows.map(toHit));
+  }
+
+  /**
+   * The vector leg of a search as ids and scores only: the same chunks, scores and order as
+   * {@link vectorSearch}, without reading or shipping their text (see {@link chunkDetails}).
+   */
+  async vectorCandidates(
+    embedding: readonly number[],
+    limit: number,
+    filters: ChunkFilters,
+  ): Promise<LegHit[]> {
+    const { where, params } = this.filterSql(filters, 2);
+    return this.rowsWithPlannerOptions<{ id: string; score: number }>(
+      this.vectorOptions(limit, false),
+      `SELECT c.id, 1 - (c.embedding <=> $1::vector) AS score
+       FROM ${this.schema}.chunks c
+       WHERE ${where}
+       ORDER BY c.embedding <=> $1::vector LIMIT $2`,
+      [vectorParam(embedding), limit, ...params],
+    ).then((rows) => rows.map(toLegHit));
+  }
+
+  private vectorOptions(limit: number, exact: boolean): string {
+    return exact
+      ? 'SET LOCAL enable_indexscan = off'
+      : `SET LOCAL hnsw.ef_search = ${Math.max(200, Math.trunc(limit) * 4)}; SET LOCAL hnsw.iterative_scan = relaxed_order`;
   }
 
   /**
@@ -374,13 +438,44 @@ export class PgRagRepository {
    */
   async textSearch(terms: readonly string[], limit: number, filters: ChunkFilters): Promise<ChunkHit[]> {
     if (terms.length === 0) return [];
+    const ranked = await this.textRankingSql(terms, filters);
+    return this.rowsWithPlannerOptions<HitRow>(
+      'SET LOCAL enable_seqscan = off',
+      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, ranked.score
+       FROM (${ranked.sql}) ranked
+       JOIN ${this.schema}.chunks c ON c.id = ranked.id
+       JOIN ${this.schema}.documents d ON d.id = c.document_id
+       ORDER BY ranked.score DESC, c.id`,
+      [...ranked.params.slice(0, 2), limit, ...ranked.params.slice(2)],
+    ).then((rows) => rows.map(toHit));
+  }
+
+  /**
+   * The full-text leg of a search as ids and scores only: the same chunks, scores and order as
+   * {@link textSearch}, without reading or shipping their text (see {@link chunkDetails}).
+   */
+  async textCandidates(terms: readonly string[], limit: number, filters: ChunkFilters): Promise<LegHit[]> {
+    if (terms.length === 0) return [];
+    const ranked = await this.textRankingSql(terms, filters);
+    return this.rowsWithPlannerOptions<{ id: string; score: number }>(
+      'SET LOCAL enable_seqscan = off',
+      ranked.sql,
+      [...ranked.params.slice(0, 2), limit, ...ranked.params.slice(2)],
+    ).then((rows) => rows.map(toLegHit));
+  }
+
+  /**
+   * The ranked candidates of a full-text search (`$3` is the row limit, left to the caller): ids and
+   * scores, best first by `score DESC, c.id`. Only the candidates' `tsv_simple`/`tsv_language` are read.
+   */
+  private async textRankingSql(
+    terms: readonly string[],
+    filters: ChunkFilters,
+  ): Promise<{ sql: string; params: unknown[] }> {
     const selecting = await this.selectiveTerms(terms);
     const { where, params } = this.filterSql(filters, 4);
-    return this.hitsWithPlannerOptions(
-      'SET LOCAL enable_seqscan = off',
-      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites, c.score
-       FROM (
-         SELECT c.id, c.document_id, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites,
+    return {
+      sql: `SELECT c.id,
                 ts_rank_cd(c.tsv_simple, to_tsquery('simple', $1)) * 2
                 + ts_rank_cd(c.tsv_language, CASE c.text_config
                     WHEN 'english'::regconfig THEN to_tsquery('english', $1)
@@ -391,24 +486,41 @@ export class PgRagRepository {
            WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
            LIMIT $4
          ) candidates JOIN ${this.schema}.chunks c ON c.id = candidates.id
-         ORDER BY score DESC, c.id LIMIT $3
-       ) c JOIN ${this.schema}.documents d ON d.id = c.document_id
-       ORDER BY c.score DESC, c.id`,
-      [terms.join(' | '), selecting.join(' | '), limit, this.candidateLimit, ...params],
+         ORDER BY score DESC, c.id LIMIT $3`,
+      params: [terms.join(' | '), selecting.join(' | '), this.candidateLimit, ...params],
+    };
+  }
+
+  /**
+   * The shown fields of the given chunks (document URI included), by chunk id; ids no longer stored (a
+   * document replaced since its chunks were ranked) are absent.
+   */
+  async chunkDetails(chunkIds: readonly string[]): Promise<Map<string, ChunkDetails>> {
+    if (chunkIds.length === 0) return new Map();
+    const { rows } = await this.pool.query<DetailsRow>(
+      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites
+       FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
+       WHERE c.id = ANY($1::bigint[])`,
+      [chunkIds],
     );
+    return new Map(rows.map((row) => [String(row.id), toDetails(row)]));
   }
 
   /**
    * Runs one search query in its own read transaction whose `SET LOCAL` planner options (trusted SQL
    * built here, never from a request) apply to it alone; the options go in one round trip with BEGIN.
    */
-  private async hitsWithPlannerOptions(options: string, sql: string, params: unknown[]): Promise<ChunkHit[]> {
+  private async rowsWithPlannerOptions<Row extends pg.QueryResultRow>(
+    options: string,
+    sql: string,
+    params: unknown[],
+  ): Promise<Row[]> {
     const client = await this.pool.connect();
     try {
       await client.query(`BEGIN; ${options}`);
-      const { rows } = await client.query<HitRow>(sql, params);
+      const { rows } = await client.query<Row>(sql, params);
       await client.query('COMMIT');
-      return rows.map(toHit);
+      return rows;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;

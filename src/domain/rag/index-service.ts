@@ -3,6 +3,7 @@ import path from 'node:path';
 import type {
   ChunkFilters,
   ChunkHit,
+  LegHit,
   PgRagRepository,
   StoredDocument,
 } from '../../adapters/postgres/rag-repository.js';
@@ -54,6 +55,51 @@ export interface SearchResult {
     textRank: number | null;
     fused: number;
   };
+}
+
+/** A chunk's place in the fused ranking, before its text is read. */
+export interface FusedCandidate {
+  chunkId: string;
+  scores: SearchResult['scores'];
+}
+
+/**
+ * Reciprocal-rank fusion of the two legs (the vector leg weighs 1, the text leg {@link TEXT_LEG_WEIGHT}):
+ * every chunk either leg returned, best first by the fused score rounded to 6 digits, then by chunk id.
+ */
+export function fuseLegs(vectorHits: readonly LegHit[], textHits: readonly LegHit[]): FusedCandidate[] {
+  const fused = new Map<string, FusedCandidate>();
+  const entry = (hit: LegHit): FusedCandidate => {
+    let candidate = fused.get(hit.chunkId);
+    if (!candidate) {
+      candidate = {
+        chunkId: hit.chunkId,
+        scores: { vector: null, text: null, vectorRank: null, textRank: null, fused: 0 },
+      };
+      fused.set(hit.chunkId, candidate);
+    }
+    return candidate;
+  };
+  vectorHits.forEach((hit, index) => {
+    const candidate = entry(hit);
+    candidate.scores.vector = round(hit.score);
+    candidate.scores.vectorRank = index + 1;
+    candidate.scores.fused += 1 / (RRF_K + index + 1);
+  });
+  textHits.forEach((hit, index) => {
+    const candidate = entry(hit);
+    candidate.scores.text = round(hit.score);
+    candidate.scores.textRank = index + 1;
+    candidate.scores.fused += TEXT_LEG_WEIGHT / (RRF_K + index + 1);
+  });
+  return [...fused.values()]
+    .map((candidate) => ({
+      ...candidate,
+      scores: { ...candidate.scores, fused: round(candidate.scores.fused, 6) },
+    }))
+    .sort(
+      (left, right) => right.scores.fused - left.scores.fused || left.chunkId.localeCompare(right.chunkId),
+    );
 }
 
 /** Retrieval modes (hybrid by default; the single legs exist for evaluation). */
@@ -256,7 +302,12 @@ export class RagIndexService {
     return { status: created ? 'added' : 'updated', chunks: chunks.length };
   }
 
-  /** Hybrid (or single-leg) search with filters applied in SQL. */
+  /**
+   * Hybrid (or single-leg) search with filters applied in SQL, in two phases: each leg returns chunk ids
+   * and scores only, the legs are fused with RRF, and only the fused top `topK` are read in full (text,
+   * title, URI) and given a snippet. A chunk removed between the phases (its document replaced meanwhile)
+   * is skipped and the next fused one takes its place.
+   */
   async search(
     query: string,
     filters: ChunkFilters,
@@ -266,52 +317,38 @@ export class RagIndexService {
     const depth = Math.max(topK * 4, 40);
     const [vectorHits, textHits] = await Promise.all([
       mode === 'text'
-        ? Promise.resolve([] as ChunkHit[])
+        ? Promise.resolve([] as LegHit[])
         : this.embedder
             .embed([query], 'query')
-            .then(([embedding]) => this.repository.vectorSearch(embedding as number[], depth, filters)),
+            .then(([embedding]) => this.repository.vectorCandidates(embedding as number[], depth, filters)),
       mode === 'vector'
-        ? Promise.resolve([] as ChunkHit[])
-        : this.repository.textSearch(queryTerms(query), depth, filters),
+        ? Promise.resolve([] as LegHit[])
+        : this.repository.textCandidates(queryTerms(query), depth, filters),
     ]);
-    const fused = new Map<string, SearchResult>();
-    const entry = (hit: ChunkHit): SearchResult => {
-      let result = fused.get(hit.chunkId);
-      if (!result) {
-        result = {
-          chunkId: hit.chunkId,
-          documentId: hit.documentId,
-          title: hit.title,
-          uri: hit.uri,
-          headingPath: hit.headingPath,
-          span: hit.span,
-          snippet: snippetOf(hit.text, query),
-          text: hit.text,
-          docType: hit.docType,
-          scores: { vector: null, text: null, vectorRank: null, textRank: null, fused: 0 },
-        };
-        fused.set(hit.chunkId, result);
+    const ranked = fuseLegs(vectorHits, textHits);
+    const results: SearchResult[] = [];
+    for (let start = 0; start < ranked.length && results.length < topK; ) {
+      const slice = ranked.slice(start, start + topK - results.length);
+      start += slice.length;
+      const details = await this.repository.chunkDetails(slice.map((entry) => entry.chunkId));
+      for (const entry of slice) {
+        const chunk = details.get(entry.chunkId);
+        if (!chunk) continue;
+        results.push({
+          chunkId: chunk.chunkId,
+          documentId: chunk.documentId,
+          title: chunk.title,
+          uri: chunk.uri,
+          headingPath: chunk.headingPath,
+          span: chunk.span,
+          snippet: snippetOf(chunk.text, query),
+          text: chunk.text,
+          docType: chunk.docType,
+          scores: entry.scores,
+        });
       }
-      return result;
-    };
-    vectorHits.forEach((hit, index) => {
-      const result = entry(hit);
-      result.scores.vector = round(hit.score);
-      result.scores.vectorRank = index + 1;
-      result.scores.fused += 1 / (RRF_K + index + 1);
-    });
-    textHits.forEach((hit, index) => {
-      const result = entry(hit);
-      result.scores.text = round(hit.score);
-      result.scores.textRank = index + 1;
-      result.scores.fused += TEXT_LEG_WEIGHT / (RRF_K + index + 1);
-    });
-    return [...fused.values()]
-      .map((result) => ({ ...result, scores: { ...result.scores, fused: round(result.scores.fused, 6) } }))
-      .sort(
-        (left, right) => right.scores.fused - left.scores.fused || left.chunkId.localeCompare(right.chunkId),
-      )
-      .slice(0, topK);
+    }
+    return results;
   }
 
   listDocuments(options: { limit: number; afterUri: string | null; allowedSites: readonly string[] | null }) {

@@ -3,8 +3,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashEmbedder } from '../../../src/adapters/local/hash-embedder.js';
 import { migrate } from '../../../src/adapters/postgres/migrate.js';
-import { PgRagRepository } from '../../../src/adapters/postgres/rag-repository.js';
-import { documentUri, RagIndexService } from '../../../src/domain/rag/index-service.js';
+import {
+  type ChunkFilters,
+  type ChunkHit,
+  PgRagRepository,
+} from '../../../src/adapters/postgres/rag-repository.js';
+import {
+  documentUri,
+  fuseLegs,
+  queryTerms,
+  RagIndexService,
+  snippetOf,
+} from '../../../src/domain/rag/index-service.js';
 import type { Embedder } from '../../../src/ports/embedder.js';
 import type { Services } from '../../../src/services.js';
 import { buildTestApp, openTestStores, type TestStores, tempDir } from '../../support/services.js';
@@ -117,6 +127,93 @@ describe('RAG index on PGlite + pgvector', () => {
       { allowedSites: null },
     );
     expect(bounded).toHaveLength(7);
+  });
+
+  it('searches in two phases with the same hits, scores and order as fusing the full-row legs', async () => {
+    const repository = new PgRagRepository(stores.db.pool, 'rag_dev');
+    const filterSets: ChunkFilters[] = [
+      { allowedSites: null },
+      { allowedSites: ['SITE-B'], docTypes: ['runbook'] },
+      { allowedSites: null, tags: ['etcd'] },
+    ];
+    const questions = [
+      'etcd cluster has no leader',
+      'How do I recover when the disk is almost full?',
+      'certificate expiry TLS renew',
+      'etcdNoLeader',
+      'Postgres replication lag too high',
+    ];
+    for (const filters of filterSets) {
+      for (const question of questions) {
+        for (const mode of ['hybrid', 'vector', 'text'] as const) {
+          for (const topK of [3, 8, 20]) {
+            const depth = Math.max(topK * 4, 40);
+            const [embedding] = await embedder.embed([question], 'query');
+            const vectorHits =
+              mode === 'text' ? [] : await repository.vectorSearch(embedding as number[], depth, filters);
+            const textHits =
+              mode === 'vector' ? [] : await repository.textSearch(queryTerms(question), depth, filters);
+            const byId = new Map([...vectorHits, ...textHits].map((hit) => [hit.chunkId, hit]));
+            const expected = fuseLegs(vectorHits, textHits)
+              .slice(0, topK)
+              .map((candidate) => {
+                const hit = byId.get(candidate.chunkId) as ChunkHit;
+                return {
+                  chunkId: hit.chunkId,
+                  documentId: hit.documentId,
+                  title: hit.title,
+                  uri: hit.uri,
+                  headingPath: hit.headingPath,
+                  span: hit.span,
+                  snippet: snippetOf(hit.text, question),
+                  text: hit.text,
+                  docType: hit.docType,
+                  scores: candidate.scores,
+                };
+              });
+            expect(await dev.search(question, filters, topK, mode)).toEqual(expected);
+          }
+        }
+      }
+    }
+  });
+
+  it('ranks the legs by ids and scores alone, as the full-row legs do', async () => {
+    const repository = new PgRagRepository(stores.db.pool, 'rag_dev');
+    const [embedding] = await embedder.embed(['etcd member is unhealthy'], 'query');
+    const filters = { allowedSites: null };
+    const ids = (hits: Array<{ chunkId: string; score: number }>) =>
+      hits.map((hit) => ({ chunkId: hit.chunkId, score: hit.score }));
+    expect(await repository.vectorCandidates(embedding as number[], 40, filters)).toEqual(
+      ids(await repository.vectorSearch(embedding as number[], 40, filters)),
+    );
+    const terms = queryTerms('etcd member is unhealthy');
+    expect(await repository.textCandidates(terms, 40, filters)).toEqual(
+      ids(await repository.textSearch(terms, 40, filters)),
+    );
+    expect(await repository.textCandidates([], 40, filters)).toEqual([]);
+  });
+
+  it('reads chunk details by id and leaves out ids that are no longer stored', async () => {
+    const repository = new PgRagRepository(stores.db.pool, 'rag_dev');
+    const [first] = await repository.textSearch(['etcdnoleader'], 1, { allowedSites: null });
+    expect(first).toBeDefined();
+    const details = await repository.chunkDetails([first?.chunkId as string, '999999999']);
+    expect([...details.keys()]).toEqual([first?.chunkId]);
+    const { score: _score, ...shown } = first as ChunkHit;
+    expect(details.get(first?.chunkId as string)).toEqual(shown);
+    expect(await repository.chunkDetails([])).toEqual(new Map());
+  });
+
+  it('moves the GIN pending lists into the indexes when analyzing', async () => {
+    const repository = new PgRagRepository(stores.db.pool, 'rag_dev');
+    await repository.analyze();
+    const { rows } = await stores.db.pool.query<{ pages: string }>(
+      `SELECT coalesce(sum(gin_clean_pending_list(i.indexrelid)), 0)::text AS pages
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+       WHERE i.indrelid = 'rag_dev.chunks'::regclass AND am.amname = 'gin'`,
+    );
+    expect(rows[0]?.pages).toBe('0');
   });
 
   it('never returns dev documents to a prod search on the same database', async () => {
