@@ -128,19 +128,6 @@ interface HitRow {
   score: number;
 }
 
-const toHit = (row: HitRow): ChunkHit => ({
-  chunkId: String(row.id),
-  documentId: row.document_id,
-  uri: row.uri,
-  title: row.title,
-  headingPath: row.heading_path,
-  span: row.span,
-  text: row.text,
-  docType: row.doc_type,
-  sites: row.sites,
-  score: Number(row.score),
-});
-
 type DetailsRow = Omit<HitRow, 'score'>;
 
 const toDetails = (row: DetailsRow): ChunkDetails => ({
@@ -154,6 +141,8 @@ const toDetails = (row: DetailsRow): ChunkDetails => ({
   docType: row.doc_type,
   sites: row.sites,
 });
+
+const toHit = (row: HitRow): ChunkHit => ({ ...toDetails(row), score: Number(row.score) });
 
 const toLegHit = (row: { id: string; score: number }): LegHit => ({
   chunkId: String(row.id),
