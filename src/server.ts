@@ -10,7 +10,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { looserThanOwnerOnly, restrictDataDir, startControlPlane } from './control-plane.js';
 import type { KeyService } from './domain/keys/key-service.js';
-import { answerClientErrors, createGuardedServer } from './http/client-errors.js';
+import { answerClientErrors, createGuardedServer, type RequestListener } from './http/client-errors.js';
 import { answerLivenessProbes } from './http/liveness-listener.js';
 import { createLogger } from './logger.js';
 import { SCOPES } from './ports/key-store.js';
@@ -51,7 +51,7 @@ export async function startServer(
         },
         port: config.port,
         hostname: config.host,
-        createServer: ((options: ServerOptions, listener: Parameters<typeof answerLivenessProbes>[0]) =>
+        createServer: ((options: ServerOptions, listener: RequestListener) =>
           createGuardedServer(
             options,
             answerLivenessProbes(listener, {

@@ -63,7 +63,7 @@ export function answerClientErrors(server: Server): void {
 }
 
 /** A Node request listener. */
-type RequestListener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
+export type RequestListener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
 
 /**
  * Wraps the app's listener so request targets no route can have (the asterisk form of `OPTIONS *`, or

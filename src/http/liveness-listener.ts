@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestListener } from './client-errors.js';
 import type { RequestObserver } from './middleware/access-log.js';
 import { SANE_REQUEST_ID } from './middleware/request-id.js';
 import { API_SECURITY_HEADERS } from './middleware/security-headers.js';
-
-/** A Node request listener. */
-type RequestListener = (incoming: IncomingMessage, outgoing: ServerResponse) => void;
 
 /** Options for {@link answerLivenessProbes}. */
 export interface LivenessListenerOptions {
