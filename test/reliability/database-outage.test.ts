@@ -1,9 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from '../../src/adapters/duckdb/duckdb-warehouse.js';
 import { type Database, openDatabase } from '../../src/adapters/postgres/database.js';
+import { PGliteWireServer } from '../../src/adapters/postgres/pglite-wire-server.js';
 import { seedDemoData } from '../../src/domain/demo/seed.js';
 import { DEMO_DOCUMENT_DIRS, type Services } from '../../src/services.js';
 import { buildTestApp } from '../support/services.js';
@@ -29,7 +29,7 @@ interface Readiness {
  */
 describe('database unreachable mid-run (pg.Pool through a TCP proxy that cuts and restores)', () => {
   let pglite: PGlite;
-  let socketServer: PGLiteSocketServer;
+  let socketServer: PGliteWireServer;
   let proxy: TcpProxy;
   let db: Database;
   let duck: DuckDbWarehouse;
@@ -40,7 +40,7 @@ describe('database unreachable mid-run (pg.Pool through a TCP proxy that cuts an
   beforeAll(async () => {
     pglite = await PGlite.create({ dataDir: 'memory://', extensions: { vector } });
     const port = await freePort();
-    socketServer = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port, maxConnections: 4 });
+    socketServer = new PGliteWireServer(pglite, { listen: { host: '127.0.0.1', port }, maxConnections: 4 });
     await socketServer.start();
     proxy = await TcpProxy.start({ host: '127.0.0.1', port });
     db = await openDatabase({

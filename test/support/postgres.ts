@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type Database, openDatabase, openEmbeddedDatabase } from '../../src/adapters/postgres/database.js';
+import { PGliteWireServer } from '../../src/adapters/postgres/pglite-wire-server.js';
 import { loadConfig } from '../../src/config.js';
 
 /** The machine's PostgreSQL 15 server (pgvector 0.8.0 installed by `scripts/pretest.d/20-pgvector.sh`). */
@@ -55,7 +55,10 @@ export async function adminQuery(sql: string): Promise<void> {
 export async function openPgliteWithoutVector(): Promise<{ pool: pg.Pool; close(): Promise<void> }> {
   const pglite = await PGlite.create('memory://');
   const socketDir = mkdtempSync(path.join(tmpdir(), 'datalive-novector-'));
-  const server = new PGLiteSocketServer({ db: pglite, path: path.join(socketDir, '.s.PGSQL.5432') });
+  const server = new PGliteWireServer(pglite, {
+    listen: path.join(socketDir, '.s.PGSQL.5432'),
+    maxConnections: 4,
+  });
   await server.start();
   const pool = new pg.Pool({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
   return {

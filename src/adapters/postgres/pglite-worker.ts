@@ -8,14 +8,13 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { EmbeddedDatabaseWorkerData, WorkerReply, WorkerRequest } from './pglite-protocol.js';
+import { PGliteWireServer } from './pglite-wire-server.js';
 
 async function serve(port: NonNullable<typeof parentPort>, data: EmbeddedDatabaseWorkerData) {
   const pglite = await PGlite.create({ dataDir: data.dataDir, extensions: { vector } });
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    path: data.socketPath,
+  const server = new PGliteWireServer(pglite, {
+    listen: data.socketPath,
     maxConnections: data.maxConnections,
   });
   await server.start();
