@@ -70,6 +70,30 @@ export interface EmbeddedChunk {
 /** A vector as a bind parameter, in pgvector's text form (`pgvector.toSql`). */
 const vectorParam = (values: readonly number[]): string => pgvector.toSql([...values]);
 const TEXT_CONFIGS: Record<string, string> = { en: 'english', es: 'spanish' };
+/** Per pooled connection: its number in this process and its prepared statements' names, by SQL text. */
+const preparedNames = new WeakMap<pg.PoolClient, { connection: number; names: Map<string, string> }>();
+let preparingConnections = 0;
+
+/**
+ * The name of `text` as a prepared statement on `client`, so that Postgres parses it once per connection
+ * and, once its generic plan is no costlier than a fresh one, plans it once too. Names are unique per
+ * connection of this process (`dl<pid>_<connection>_<statement>`): the embedded PGlite has one session
+ * that a replaced connection's statements outlive, so a new connection never reuses an old name.
+ */
+function preparedName(client: pg.PoolClient, text: string): string {
+  let prepared = preparedNames.get(client);
+  if (!prepared) {
+    preparingConnections += 1;
+    prepared = { connection: preparingConnections, names: new Map() };
+    preparedNames.set(client, prepared);
+  }
+  let name = prepared.names.get(text);
+  if (!name) {
+    name = `dl${process.pid}_${prepared.connection}_${prepared.names.size + 1}`;
+    prepared.names.set(text, name);
+  }
+  return name;
+}
 const INSERT_BATCH = 50;
 /**
  * Estimated chunks the selecting terms of a full-text search may match together: terms are taken rarest
@@ -79,6 +103,13 @@ export const CANDIDATE_BUDGET = 200;
 /** Hard cap on the chunks one full-text search ranks, whatever the estimates say. */
 export const CANDIDATE_LIMIT = 400;
 const TERM_STATISTICS_TTL_MS = 60_000;
+/** Fewest candidates an HNSW scan explores (`hnsw.ef_search`); a deeper search raises it to 4 × its limit. */
+const EF_SEARCH_FLOOR = 200;
+/**
+ * Session settings every vector search relies on, set once per pooled connection (a session-level `SET`
+ * outside any transaction), so that a search within the floor needs no transaction of its own.
+ */
+const VECTOR_SESSION_SETTINGS = `SET hnsw.ef_search = ${EF_SEARCH_FLOOR}; SET hnsw.iterative_scan = relaxed_order`;
 const MAX_COUNTED_TERMS = 20_000;
 
 interface DocumentRow {
@@ -178,6 +209,8 @@ export class PgRagRepository {
   private readonly candidateLimit: number;
   /** Pool clients whose `vector` type parser is registered (`pgvector.registerTypes`). */
   private readonly vectorClients = new WeakSet<pg.PoolClient>();
+  /** Pool clients whose session holds {@link VECTOR_SESSION_SETTINGS}. */
+  private readonly searchSessions = new WeakSet<pg.PoolClient>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -411,10 +444,11 @@ export class PgRagRepository {
     ).then((rows) => rows.map(toLegHit));
   }
 
+  /** Planner options of a vector search beyond {@link VECTOR_SESSION_SETTINGS}; none within the floor. */
   private vectorOptions(limit: number, exact: boolean): string {
-    return exact
-      ? 'SET LOCAL enable_indexscan = off'
-      : `SET LOCAL hnsw.ef_search = ${Math.max(200, Math.trunc(limit) * 4)}; SET LOCAL hnsw.iterative_scan = relaxed_order`;
+    if (exact) return 'SET LOCAL enable_indexscan = off';
+    const efSearch = Math.trunc(limit) * 4;
+    return efSearch > EF_SEARCH_FLOOR ? `SET LOCAL hnsw.ef_search = ${efSearch}` : '';
   }
 
   /**
@@ -455,7 +489,8 @@ export class PgRagRepository {
 
   /**
    * The ranked candidates of a full-text search (`$3` is the row limit, left to the caller): ids and
-   * scores, best first by `score DESC, c.id`. Only the candidates' `tsv_simple`/`tsv_language` are read.
+   * scores, best first by `score DESC, c.id`. The candidates are ranked on the `tsvector`s their index
+   * scan read (no second lookup of each row).
    */
   private async textRankingSql(
     terms: readonly string[],
@@ -471,10 +506,10 @@ export class PgRagRepository {
                     WHEN 'spanish'::regconfig THEN to_tsquery('spanish', $1)
                     ELSE to_tsquery(c.text_config, $1) END) AS score
          FROM (
-           SELECT c.id FROM ${this.schema}.chunks c
+           SELECT c.id, c.tsv_simple, c.tsv_language, c.text_config FROM ${this.schema}.chunks c
            WHERE c.tsv_simple @@ to_tsquery('simple', $2) AND ${where}
            LIMIT $4
-         ) candidates JOIN ${this.schema}.chunks c ON c.id = candidates.id
+         ) c
          ORDER BY score DESC, c.id LIMIT $3`,
       params: [terms.join(' | '), selecting.join(' | '), this.candidateLimit, ...params],
     };
@@ -486,18 +521,26 @@ export class PgRagRepository {
    */
   async chunkDetails(chunkIds: readonly string[]): Promise<Map<string, ChunkDetails>> {
     if (chunkIds.length === 0) return new Map();
-    const { rows } = await this.pool.query<DetailsRow>(
-      `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites
-       FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
-       WHERE c.id = ANY($1::bigint[])`,
-      [chunkIds],
-    );
-    return new Map(rows.map((row) => [String(row.id), toDetails(row)]));
+    const client = await this.pool.connect();
+    try {
+      const text = `SELECT c.id, c.document_id, d.uri, c.title, c.heading_path, c.span, c.text, c.doc_type, c.sites
+         FROM ${this.schema}.chunks c JOIN ${this.schema}.documents d ON d.id = c.document_id
+         WHERE c.id = ANY($1::bigint[])`;
+      const { rows } = await client.query<DetailsRow>({
+        name: preparedName(client, text),
+        text,
+        values: [chunkIds],
+      });
+      return new Map(rows.map((row) => [String(row.id), toDetails(row)]));
+    } finally {
+      client.release();
+    }
   }
 
   /**
-   * Runs one search query in its own read transaction whose `SET LOCAL` planner options (trusted SQL
-   * built here, never from a request) apply to it alone; the options go in one round trip with BEGIN.
+   * Runs one search query on a connection whose session holds {@link VECTOR_SESSION_SETTINGS}, in its own
+   * read transaction when there are `SET LOCAL` planner options (trusted SQL built here, never from a
+   * request) that must apply to it alone; the options go in one round trip with BEGIN.
    */
   private async rowsWithPlannerOptions<Row extends pg.QueryResultRow>(
     options: string,
@@ -506,6 +549,11 @@ export class PgRagRepository {
   ): Promise<Row[]> {
     const client = await this.pool.connect();
     try {
+      if (!this.searchSessions.has(client)) {
+        await client.query(VECTOR_SESSION_SETTINGS);
+        this.searchSessions.add(client);
+      }
+      if (options === '') return (await client.query<Row>(sql, params)).rows;
       await client.query(`BEGIN; ${options}`);
       const { rows } = await client.query<Row>(sql, params);
       await client.query('COMMIT');
