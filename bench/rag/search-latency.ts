@@ -141,14 +141,19 @@ async function statementBreakdown(
   const client = await pool.connect();
   type Callback = (error: Error | null, result?: pg.QueryResult) => void;
   const original = client.query.bind(client) as (
-    text: string,
+    text: string | pg.QueryConfig,
     values?: unknown[],
     callback?: Callback,
   ) => Promise<pg.QueryResult> | undefined;
   const calls: Array<{ text: string; values: unknown[] | undefined; ms: number }> = [];
   (client as unknown as { query: typeof original }).query = (text, values, callback) => {
     const t = performance.now();
-    const record = () => calls.push({ text, values, ms: performance.now() - t });
+    const record = () =>
+      calls.push(
+        typeof text === 'string'
+          ? { text, values, ms: performance.now() - t }
+          : { text: text.text, values: text.values, ms: performance.now() - t },
+      );
     if (callback)
       return original(text, values, (error, result) => {
         record();
