@@ -106,6 +106,7 @@ export class PGliteWireServer {
   }
 
   private receive(connection: Connection, data: Buffer): void {
+    if (connection.ending) return;
     connection.buffered =
       connection.buffered.length === 0 ? data : Buffer.concat([connection.buffered, data]);
     if (!connection.started && !this.startUp(connection)) return;
@@ -114,6 +115,10 @@ export class PGliteWireServer {
     let lastType: number | undefined;
     while (buffered.length - end >= 5) {
       const length = 1 + buffered.readInt32BE(end + 1);
+      if (length < 5) {
+        connection.socket.destroy();
+        return;
+      }
       if (buffered.length - end < length) break;
       if (buffered[end] === TERMINATE) {
         connection.ending = true;

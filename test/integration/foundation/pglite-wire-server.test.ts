@@ -237,4 +237,13 @@ describe('the PGlite wire-protocol server', () => {
     await cancelClosed;
     expect((await pool.query<{ n: number }>('SELECT 1 AS n')).rows[0]?.n).toBe(1);
   });
+
+  it('closes a connection that sends a message with an impossible length, and serves the others', async () => {
+    const raw = await rawClient();
+    await raw.startUp();
+    const closed = new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
+    raw.socket.write(Buffer.concat([Buffer.from('Q'), int32(2)]));
+    await closed;
+    expect((await poolOf().query<{ n: number }>('SELECT 3 AS n')).rows[0]?.n).toBe(3);
+  });
 });
