@@ -12,7 +12,7 @@ const SYNC_MESSAGE = Uint8Array.of(SYNC, 0, 0, 0, 4);
 
 /** Options of {@link PGliteWireServer}. */
 export interface PGliteWireServerOptions {
-  /** Where to listen: a Unix socket path, or a TCP host and port (port 0: any free port). */
+  /** Where to listen: a Unix socket path, or a TCP host and port. */
   listen: string | { host: string; port: number };
   /** Most client connections served at once. */
   maxConnections: number;
@@ -60,8 +60,8 @@ export class PGliteWireServer {
     private readonly options: PGliteWireServerOptions,
   ) {}
 
-  /** Listens once PGlite is ready; resolves to the TCP port listened on (0 on a Unix socket). */
-  async start(): Promise<number> {
+  /** Listens once PGlite is ready. */
+  async start(): Promise<void> {
     await this.db.waitReady;
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = this.options.maxConnections;
@@ -76,8 +76,6 @@ export class PGliteWireServer {
       if (typeof listen === 'string') server.listen(listen, listening);
       else server.listen(listen.port, listen.host, listening);
     });
-    const address = server.address();
-    return typeof address === 'object' && address ? address.port : 0;
   }
 
   /** Closes every connection and stops listening. */
@@ -169,8 +167,13 @@ export class PGliteWireServer {
   }
 
   private enqueue(connection: Connection): void {
-    if (connection !== this.owner && !this.waiting.includes(connection)) this.waiting.push(connection);
+    this.wait(connection);
     void this.drain();
+  }
+
+  /** Puts a connection with batches to run in line, once, unless it holds the session. */
+  private wait(connection: Connection): void {
+    if (connection !== this.owner && !this.waiting.includes(connection)) this.waiting.push(connection);
   }
 
   private async drain(): Promise<void> {
@@ -186,7 +189,7 @@ export class PGliteWireServer {
           continue;
         }
         await this.run(connection, batch);
-        if (connection.batches.length > 0 && connection !== this.owner) this.waiting.push(connection);
+        if (connection.batches.length > 0) this.wait(connection);
       }
     } finally {
       this.running = false;
